@@ -1,0 +1,117 @@
+"""boto3 sessions for collection: profile/SSO/env credentials, endpoint URL, role assumption.
+
+Credentials come only from the standard AWS chain (profile, SSO, environment, instance role) and
+from STS AssumeRole; they are never parameters and never logged. Every session gets the read-only
+guard installed and botocore's adaptive retry mode (client-side rate limiting plus exponential
+back-off on throttling), so collectors never write their own retry loops for throttling.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+import botocore.exceptions
+from botocore.config import Config
+
+from iamkit import __version__
+from iamkit.aws.guard import Guard, Operation
+from iamkit.errors import CollectionError
+
+DEFAULT_REGION = "us-east-1"
+
+
+@dataclass
+class AwsTarget:
+    """How to reach AWS: the same for every account of a run (no secrets here)."""
+
+    profile: str | None = None
+    endpoint_url: str | None = None
+    region: str = DEFAULT_REGION
+    max_attempts: int = 8
+    role_name: str | None = None
+    external_id: str | None = field(default=None, repr=False)
+    session_name: str = "iamkit"
+
+
+class AwsSession:
+    """One account's guarded session. ``client(service, region)`` is the only way to a client."""
+
+    def __init__(self, boto_session: boto3.Session, allowlist: frozenset[Operation], target: AwsTarget) -> None:
+        self.boto = boto_session
+        self.target = target
+        self.guard = Guard(allowlist)
+        self.guard.install(self.boto)
+        self._config = Config(
+            retries={"mode": "adaptive", "max_attempts": target.max_attempts},
+            user_agent_extra=f"iamkit/{__version__}",
+            connect_timeout=10,
+            read_timeout=60,
+        )
+        self._clients: dict[tuple[str, str], Any] = {}
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        key = (service, region or self.target.region)
+        if key not in self._clients:
+            kwargs: dict[str, Any] = {"region_name": key[1], "config": self._config}
+            if self.target.endpoint_url:
+                kwargs["endpoint_url"] = self.target.endpoint_url
+            self._clients[key] = self.boto.client(service, **kwargs)
+        return self._clients[key]
+
+    def caller_identity(self) -> dict[str, Any]:
+        try:
+            ident = self.client("sts").get_caller_identity()
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+            raise CollectionError(f"cannot identify the caller (GetCallerIdentity): {one_line(exc)}") from None
+        return {k: ident[k] for k in ("Account", "Arn", "UserId")}
+
+    def assume(self, account_id: str) -> AwsSession:
+        """A session in ``account_id`` through ``target.role_name`` (with ExternalId if set)."""
+        if not self.target.role_name:
+            raise CollectionError("no --role-name given to reach member accounts")
+        partition = "aws"
+        arn = f"arn:{partition}:iam::{account_id}:role/{self.target.role_name}"
+        kwargs: dict[str, Any] = {"RoleArn": arn, "RoleSessionName": self.target.session_name[:64],
+                                  "DurationSeconds": 3600}
+        if self.target.external_id:
+            kwargs["ExternalId"] = self.target.external_id
+        try:
+            creds = self.client("sts").assume_role(**kwargs)["Credentials"]
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+            raise CollectionError(f"cannot assume {arn}: {one_line(exc)}") from None
+        member = boto3.Session(
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+            region_name=self.target.region,
+        )
+        return AwsSession(member, self.guard.allowlist, self.target)
+
+
+def open_session(target: AwsTarget, allowlist: frozenset[Operation]) -> AwsSession:
+    try:
+        boto_session = boto3.Session(profile_name=target.profile, region_name=target.region)
+    except botocore.exceptions.ProfileNotFound as exc:
+        raise CollectionError(one_line(exc)) from None
+    if boto_session.get_credentials() is None:
+        raise CollectionError("no AWS credentials found in the standard chain (profile, SSO, environment, "
+                              "instance role); run 'aws configure' or 'aws sso login' first")
+    return AwsSession(boto_session, allowlist, target)
+
+
+def error_code(exc: BaseException) -> str:
+    if isinstance(exc, botocore.exceptions.ClientError):
+        return str(exc.response.get("Error", {}).get("Code", "ClientError"))
+    return type(exc).__name__
+
+
+def one_line(exc: BaseException) -> str:
+    if isinstance(exc, botocore.exceptions.ClientError):
+        err = exc.response.get("Error", {})
+        return f"{err.get('Code', 'ClientError')}: {err.get('Message', '')}".strip()
+    return " ".join(str(exc).split())
+
+
+AWS_ERRORS = (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError)

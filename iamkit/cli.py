@@ -1,0 +1,174 @@
+"""The ``iamkit`` command. Thin: parses arguments, calls the library, maps errors to exit codes.
+
+Exit codes: 0 done; 1 findings at or above ``--fail-on``; 2 bad input or usage; 3 some accounts
+failed (the rest completed). Errors print one line; ``--debug`` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from iamkit import __version__
+from iamkit.errors import IamkitError
+
+EPILOG = ("Credentials come only from the standard AWS chain (profile, SSO, environment, instance role). "
+          "Exit codes: 0 done, 1 findings at or above --fail-on, 2 bad input, 3 some accounts failed.")
+
+
+def _source_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("where to collect from")
+    g.add_argument("--profile", help="AWS profile (incl. SSO profiles) from your AWS config")
+    g.add_argument("--endpoint-url", help="AWS endpoint URL (for a local stand-in; AWS_ENDPOINT_URL also works)")
+    g.add_argument("--region", default="us-east-1", help="home region for global APIs (default: us-east-1)")
+    g.add_argument("--parameters", action="append", default=[], metavar="FILE",
+                   help="parameters YAML merged over the defaults (repeatable)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="iamkit", epilog=EPILOG,
+        description="Assess the IAM security of AWS accounts and organizations and write audit reports.")
+    parser.add_argument("--version", action="version", version=f"iamkit {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    parser.add_argument("--quiet", action="store_true", help="no progress output")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("demo", help="run everything on the embedded demo organization",
+                       description="Start a local AWS stand-in seeded with the demo organization, collect, "
+                                   "assess and write reports. Needs no AWS account.", epilog=EPILOG)
+    p.add_argument("--out", type=Path, default=Path("reports/demo"), help="run folder (default: reports/demo)")
+    p.add_argument("--no-pdf", action="store_true", help="skip PDF rendering")
+
+    p = sub.add_parser("run", help="collect, assess and report on the account(s) of your credentials",
+                       description="Collect evidence, assess it and write per-account reports and an index.",
+                       epilog=EPILOG)
+    _source_options(p)
+    p.add_argument("--out", type=Path, required=True, help="run folder to write")
+    p.add_argument("--no-pdf", action="store_true", help="skip PDF rendering")
+    p.add_argument("--fail-on", choices=["critical", "high", "medium", "low", "informational", "never"],
+                   help="exit 1 when a FAIL at or above this severity exists (default: from parameters)")
+
+    p = sub.add_parser("collect", help="collect evidence only", epilog=EPILOG,
+                       description="Collect read-only evidence into DIR/evidence/<account_id>/.")
+    _source_options(p)
+    p.add_argument("--out", type=Path, required=True, help="folder to write DIR/evidence/... into")
+
+    p = sub.add_parser("assess", help="findings from evidence, no notebooks", epilog=EPILOG,
+                       description="Assess evidence bundles (bundle folders or folders containing them) and "
+                                   "write findings.json and findings.csv.")
+    p.add_argument("evidence", nargs="+", type=Path, metavar="EVIDENCE_DIR")
+    p.add_argument("--out", type=Path, required=True, help="folder for the findings files")
+    p.add_argument("--parameters", action="append", default=[], metavar="FILE")
+    p.add_argument("--fail-on", choices=["critical", "high", "medium", "low", "informational", "never"])
+
+    sub.add_parser("policy", help="print the least-privilege IAM policy iamkit needs",
+                   description="Print the IAM policy generated from the operations iamkit's collectors "
+                               "declare (the same allowlist its read-only guard enforces).")
+    return parser
+
+
+def _progress(console: Console, quiet: bool):  # noqa: ANN202
+    return (lambda _m: None) if quiet else (lambda m: console.print(f"[dim]·[/dim] {m}", highlight=False))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    err = Console(stderr=True)
+    try:
+        return _dispatch(args, err)
+    except IamkitError as exc:
+        if args.debug:
+            raise
+        err.print(f"[bold red]iamkit:[/bold red] {exc}", highlight=False, soft_wrap=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        err.print("iamkit: interrupted")
+        return 130
+
+
+def _dispatch(args: argparse.Namespace, err: Console) -> int:
+    progress = _progress(err, args.quiet)
+    if args.command == "policy":
+        from iamkit.aws.guard import policy_json
+        from iamkit.collect import ALL_OPERATIONS
+
+        print(policy_json(ALL_OPERATIONS))
+        return 0
+    if args.command == "demo":
+        from iamkit.demo.run import run_demo
+
+        result = run_demo(args.out, pdf=not args.no_pdf, progress=progress)
+        _summary(err, result)
+        return result.exit_code()
+    if args.command == "assess":
+        return _assess(args, err)
+
+    from iamkit.aws.session import AwsTarget
+    from iamkit.settings import load_settings
+
+    settings = load_settings([Path(p) for p in args.parameters], profile=args.profile,
+                             endpoint_url=args.endpoint_url, fail_on=getattr(args, "fail_on", None))
+    target = AwsTarget(profile=settings.profile, endpoint_url=settings.endpoint_url, region=args.region)
+    if args.command == "collect":
+        from iamkit.aws.session import open_session
+        from iamkit.collect import ALL_OPERATIONS
+        from iamkit.collect.bundle import collect_account
+
+        path = collect_account(open_session(target, ALL_OPERATIONS), args.out / "evidence")
+        err.print(f"evidence written to {path}", highlight=False)
+        return 0
+    if args.command == "run":
+        from iamkit.runner import RunOptions, run
+
+        opts = RunOptions(out=args.out, target=target, settings=settings,
+                          parameters_files=[str(p) for p in args.parameters], pdf=not args.no_pdf and settings.pdf)
+        result = run(opts, progress)
+        _summary(err, result)
+        return result.exit_code(settings.fail_on)
+    raise AssertionError(args.command)
+
+
+def _assess(args: argparse.Namespace, err: Console) -> int:
+    from iamkit.checks import assess
+    from iamkit.evidence import load_bundles
+    from iamkit.findings import Severity, Status, write_csv, write_json
+    from iamkit.settings import load_settings
+
+    settings = load_settings([Path(p) for p in args.parameters], fail_on=args.fail_on)
+    bundles, org = load_bundles(args.evidence)
+    findings = assess(bundles, settings, org)
+    args.out.mkdir(parents=True, exist_ok=True)
+    write_json(findings, args.out / "findings.json")
+    write_csv(findings, args.out / "findings.csv")
+    counts: dict[str, int] = {}
+    for f in findings:
+        counts[f.status.value] = counts.get(f.status.value, 0) + 1
+    err.print(f"{len(findings)} findings from {len(bundles)} account(s): {json.dumps(counts)}; "
+              f"written to {args.out}", highlight=False)
+    if settings.fail_on != "never":
+        limit = Severity(settings.fail_on).rank
+        if any(f.status == Status.FAIL and f.severity.rank <= limit and f.exception is None for f in findings):
+            return 1
+    return 0
+
+
+def _summary(err: Console, result) -> None:  # noqa: ANN001
+    ok = len(result.accounts) - len(result.failed)
+    err.print(f"{ok} account(s) assessed, {len(result.failed)} failed; "
+              f"{sum(1 for f in result.findings if f.status.value == 'FAIL')} failing findings", highlight=False)
+    for a in result.failed:
+        err.print(f"  failed {a['account_id']} at {a['stage']}: {a['error']}", highlight=False)
+    print(f"Report index: {(result.run_dir / 'index.html').resolve()}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

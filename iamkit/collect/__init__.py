@@ -1,0 +1,14 @@
+"""Collectors: the only code that calls AWS. One module per service; each declares ``OPERATIONS``.
+
+``ALL_OPERATIONS`` (the union of those declarations plus what bundle orchestration itself calls)
+is the read-only allowlist installed on every session and the source of ``iamkit policy``.
+"""
+
+from __future__ import annotations
+
+from iamkit.aws.guard import Operation
+from iamkit.collect import bundle, iam
+
+COLLECTOR_MODULES = (bundle, iam)
+
+ALL_OPERATIONS: frozenset[Operation] = frozenset().union(*(m.OPERATIONS for m in COLLECTOR_MODULES))

@@ -1,0 +1,1 @@
+"""The embedded demo organization: a local AWS stand-in (moto server plus what moto lacks)."""

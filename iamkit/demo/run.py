@@ -1,0 +1,33 @@
+"""``iamkit demo``: start the stand-in, seed the demo organization, run the full assessment."""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+
+from iamkit.aws.session import AwsTarget
+from iamkit.demo.seed import DEMO_CREDENTIALS, seed
+from iamkit.demo.standin import StandIn
+from iamkit.runner import Progress, RunOptions, RunResult, run
+from iamkit.settings import load_settings
+
+
+def demo_parameters() -> Path:
+    return Path(str(resources.files("iamkit.demo").joinpath("parameters.yaml")))
+
+
+def run_demo(out: Path, *, pdf: bool = True, progress: Progress = lambda _m: None) -> RunResult:
+    with StandIn() as standin:
+        progress(f"AWS stand-in on {standin.url}; seeding the demo organization")
+        seed(standin.url)
+        # the demo talks only to the local stand-in: give this process the stand-in's dummy keys
+        os.environ.pop("AWS_PROFILE", None)
+        os.environ.pop("AWS_SESSION_TOKEN", None)
+        os.environ["AWS_ACCESS_KEY_ID"] = DEMO_CREDENTIALS["aws_access_key_id"]
+        os.environ["AWS_SECRET_ACCESS_KEY"] = DEMO_CREDENTIALS["aws_secret_access_key"]
+        params = demo_parameters()
+        opts = RunOptions(out=out, target=AwsTarget(endpoint_url=standin.url),
+                          settings=load_settings([params]), parameters_files=[str(params)], pdf=pdf,
+                          source="demo", title="iamkit demo organization", run_id="demo")
+        return run(opts, progress)

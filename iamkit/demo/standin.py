@@ -1,0 +1,158 @@
+"""A local AWS stand-in: moto's server in this process, on 127.0.0.1 and a free port.
+
+What moto lacks and the checks need is supplied here, and only here (``iamkit/collect`` never
+knows it talks to a stand-in):
+
+* the ``<root_account>`` row of the credential report and the account summary's
+  ``AccountMFAEnabled`` / ``AccountAccessKeysPresent``, from a per-account :class:`RootState`;
+* extra API handlers (e.g. services moto does not implement) plugged in as WSGI
+  ``Extension`` objects in front of moto's dispatcher, so one endpoint URL serves every service.
+
+The server runs in-process (a thread), so its backends are ordinary Python objects that the
+seeding code can adjust (backdating creation times, last-used dates) to make ages realistic.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from moto.iam import models as iam_models
+from moto.moto_server.threaded_moto_server import MotoRequestHandler
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from werkzeug.serving import make_server
+
+DATE = "%Y-%m-%dT%H:%M:%S+00:00"
+
+
+@dataclass
+class RootState:
+    """What AWS knows of an account's root user and moto does not model."""
+
+    created: datetime
+    mfa: str = "none"  # none | virtual | hardware
+    password_last_used: datetime | None = None
+    has_password: bool = True
+    access_keys: list[dict[str, Any]] = field(default_factory=list)  # {active, created, last_used}
+
+    def csv_row(self, account_id: str) -> str:
+        def d(x: datetime | None, none: str = "N/A") -> str:
+            return x.strftime(DATE) if x else none
+
+        keys = (self.access_keys + [{}, {}])[:2]
+        cols = ["<root_account>", f"arn:aws:iam::{account_id}:root", d(self.created),
+                "not_supported",
+                d(self.password_last_used, "no_information" if self.has_password else "N/A"),
+                "not_supported", "not_supported", "true" if self.mfa != "none" else "false"]
+        for k in keys:
+            if k:
+                cols += ["true" if k.get("active", True) else "false", d(k["created"]),
+                         d(k.get("last_used")), "us-east-1" if k.get("last_used") else "N/A",
+                         "iam" if k.get("last_used") else "N/A"]
+            else:
+                cols += ["false", "N/A", "N/A", "N/A", "N/A"]
+        cols += ["false", "N/A", "false", "N/A"]
+        return ",".join(cols) + "\n"
+
+
+#: account id -> root state; read by the patched moto methods below
+ROOTS: dict[str, RootState] = {}
+_patch_lock = threading.Lock()
+_patched = False
+
+
+def _install_patches() -> None:
+    global _patched
+    with _patch_lock:
+        if _patched:
+            return
+        original_report = iam_models.IAMBackend.get_credential_report
+        original_summary = iam_models.AccountSummary.summary_map
+
+        def get_credential_report(self: Any) -> str:
+            report = original_report(self)
+            root = ROOTS.get(self.account_id)
+            if root is None:
+                return report
+            header, _, rest = report.partition("\n")
+            return header + "\n" + root.csv_row(self.account_id) + rest
+
+        def summary_map(self: Any) -> dict[str, Any]:
+            out = dict(original_summary.fget(self))
+            root = ROOTS.get(self._iam_backend.account_id)
+            if root is not None:
+                out["AccountMFAEnabled"] = 1 if root.mfa != "none" else 0
+                out["AccountAccessKeysPresent"] = 1 if any(k.get("active", True) for k in root.access_keys) else 0
+            return out
+
+        iam_models.IAMBackend.get_credential_report = get_credential_report
+        iam_models.AccountSummary.summary_map = property(summary_map)
+        _patched = True
+
+
+#: an extension answers a request moto cannot: ``handle(environ) -> (status, headers, body) | None``
+Extension = Callable[[dict[str, Any]], tuple[int, dict[str, str], bytes] | None]
+
+
+class _Front:
+    """WSGI app: try each extension, else moto's dispatcher."""
+
+    def __init__(self, moto_app: Any, extensions: Iterable[Extension]) -> None:
+        self.moto_app = moto_app
+        self.extensions = list(extensions)
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if self.extensions:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            body = environ["wsgi.input"].read(length) if length else b""
+            environ["iamkit.body"] = body
+            environ["wsgi.input"] = io.BytesIO(body)
+            for ext in self.extensions:
+                answer = ext(environ)
+                if answer is not None:
+                    status, headers, payload = answer
+                    start_response(f"{status} {'OK' if status < 400 else 'ERROR'}", list(headers.items()))
+                    return [payload]
+            environ["wsgi.input"] = io.BytesIO(body)
+        return self.moto_app(environ, start_response)
+
+
+class StandIn:
+    """``with StandIn() as s: s.url`` — a stand-in for AWS on 127.0.0.1 and a free port."""
+
+    def __init__(self, extensions: Iterable[Extension] = (), host: str = "127.0.0.1", port: int = 0) -> None:
+        self.host, self.port = host, port
+        self.extensions = list(extensions)
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> StandIn:
+        _install_patches()
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        app = _Front(DomainDispatcherApplication(create_backend_app), self.extensions)
+        self._server = make_server(self.host, self.port, app, threaded=True, request_handler=MotoRequestHandler)
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, name="iamkit-standin", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> StandIn:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,1 @@
+"""Reports: notebook helpers (tables, charts), rendering (HTML, PDF) and the run index."""

@@ -1,0 +1,170 @@
+"""Execute the area notebooks (papermill), combine them into one report (nbconvert HTML) and print
+it to PDF (headless Chromium).
+
+Decisions:
+* Each area notebook runs in its own kernel (isolated), with only non-secret parameters.
+* The per-account report is the executed notebooks concatenated behind a cover and a table of
+  contents, exported once with the ``iamkit`` nbconvert template: code hidden, nothing loaded from
+  the network, plotly.js inlined once, tables sortable/searchable by a small inline script.
+* The PDF is printed from that HTML by Chromium, so the two always show the same content.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import papermill
+from nbconvert import HTMLExporter
+from plotly.offline import get_plotlyjs
+
+from iamkit import __version__
+from iamkit.errors import RenderError
+from iamkit.evidence import atomic_write
+
+TEMPLATES = Path(str(resources.files("iamkit.report").joinpath("templates")))
+
+
+@dataclass(frozen=True)
+class Area:
+    notebook: str  # file stem in notebooks/
+    title: str
+
+
+AREAS: tuple[Area, ...] = (
+    Area("05_root_usage", "Root user usage and protection"),
+)
+
+
+def notebooks_dir() -> Path:
+    """``$IAMKIT_NOTEBOOKS`` or the repository's ``notebooks/`` beside the package."""
+    env = os.environ.get("IAMKIT_NOTEBOOKS")
+    cand = Path(env) if env else Path(__file__).resolve().parents[2] / "notebooks"
+    if not (cand / f"{AREAS[0].notebook}.ipynb").is_file():
+        raise RenderError(f"area notebooks not found in {cand}; set IAMKIT_NOTEBOOKS to the notebooks/ folder")
+    return cand
+
+
+def execute_notebook(name: str, out_path: Path, parameters: dict[str, Any], *, cwd: Path | None = None) -> Path:
+    src = notebooks_dir() / f"{name}.ipynb"
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_path.with_name(f".{out_path.name}.tmp.ipynb")
+    try:
+        papermill.execute_notebook(str(src), str(tmp), parameters=parameters, kernel_name="python3",
+                                   progress_bar=False, log_output=False, cwd=str(cwd) if cwd else None)
+    except papermill.PapermillExecutionError as exc:
+        os.replace(tmp, out_path.with_name(f"{out_path.stem}.failed.ipynb"))
+        raise RenderError(f"notebook {name} failed: {exc.ename}: {exc.evalue}".splitlines()[0]) from None
+    except Exception as exc:
+        raise RenderError(f"notebook {name} could not run: {type(exc).__name__}: {exc}".splitlines()[0]) from None
+    os.replace(tmp, out_path)
+    return out_path
+
+
+def _md(source: str) -> Any:
+    return nbformat.v4.new_markdown_cell(source)
+
+
+def combine(executed: Sequence[tuple[Area, Path]], cover: dict[str, str]) -> Any:
+    """One notebook: cover, table of contents, then each area (page break before each)."""
+    e = html.escape
+    rows = "".join(f"<tr><td>{e(k)}</td><td>{e(v)}</td></tr>" for k, v in cover.items() if k != "title")
+    toc = "".join(f'<li><a href="#area-{e(a.notebook)}">{e(a.title)}</a></li>' for a, _ in executed)
+    cells = [_md(f'<div class="iamkit-cover"><h1>{e(cover["title"])}</h1>'
+                 f'<table class="iamkit-meta">{rows}</table></div>\n\n'
+                 f"<h2>Contents</h2><ol>{toc}</ol>")]
+    for area, path in executed:
+        nb = nbformat.read(path, as_version=4)
+        cells.append(_md(f'<div class="iamkit-area" id="area-{e(area.notebook)}"></div>'))
+        for cell in nb.cells:
+            tags = cell.get("metadata", {}).get("tags", [])
+            if "parameters" in tags or "injected-parameters" in tags:
+                continue
+            if cell.cell_type == "code" and not cell.get("outputs"):
+                continue
+            cells.append(cell)
+    out = nbformat.v4.new_notebook(cells=cells)
+    out.metadata["title"] = cover["title"]
+    out.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return out
+
+
+@cache
+def _assets() -> dict[str, str]:
+    return {
+        "iamkit_css": (TEMPLATES / "report.css").read_text(),
+        "iamkit_js": (TEMPLATES / "report.js").read_text(),
+        "plotly_js": get_plotlyjs(),
+    }
+
+
+def to_html(nb: Any) -> str:
+    exporter = HTMLExporter(template_name="iamkit", extra_template_basedirs=[str(TEMPLATES)],
+                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb, resources=dict(_assets()))
+    return body
+
+
+def write_html(nb: Any, path: Path) -> Path:
+    atomic_write(path, to_html(nb).encode())
+    return path
+
+
+def chromium() -> str | None:
+    for name in (os.environ.get("IAMKIT_CHROMIUM"), "chromium", "chromium-browser", "google-chrome"):
+        if name and shutil.which(name):
+            return shutil.which(name)
+    return None
+
+
+def print_pdf(html_path: Path, pdf_path: Path, *, timeout: int = 180) -> Path:
+    """Print ``html_path`` to ``pdf_path`` with headless Chromium (no network, no first-run noise)."""
+    exe = chromium()
+    if exe is None:
+        raise RenderError("Chromium not found for PDF rendering: install Debian's 'chromium' "
+                          "(make demo does it as root) or pass --no-pdf")
+    tmp_pdf = pdf_path.with_name(f".{pdf_path.name}.tmp")
+    with tempfile.TemporaryDirectory(prefix="iamkit-chromium-") as profile:
+        cmd = [exe, "--headless", "--disable-gpu", "--no-sandbox", "--disable-dev-shm-usage",
+               "--disable-quic", "--no-first-run", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--disable-extensions",
+               f"--user-data-dir={profile}", "--no-pdf-header-footer", "--run-all-compositor-stages-before-draw",
+               "--virtual-time-budget=20000", f"--print-to-pdf={tmp_pdf}", html_path.resolve().as_uri()]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise RenderError(f"Chromium did not print {html_path.name} within {timeout}s") from None
+    if proc.returncode != 0 or not tmp_pdf.is_file() or tmp_pdf.stat().st_size == 0:
+        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        raise RenderError(f"Chromium failed to print {html_path.name} (exit {proc.returncode}): {last}")
+    os.replace(tmp_pdf, pdf_path)
+    return pdf_path
+
+
+def render_account(*, account_id: str, evidence_dir: Path, out_dir: Path, cover: dict[str, str],
+                   parameters_files: Sequence[str] = (), pdf: bool = True,
+                   areas: Sequence[Area] = AREAS) -> dict[str, Path]:
+    """Execute every area notebook for one account, write report.html (and report.pdf)."""
+    nb_dir = out_dir / "notebooks"
+    executed = []
+    for area in areas:
+        params = {"account_id": account_id, "evidence_dir": str(Path(evidence_dir).resolve()),
+                  "output_dir": str(out_dir.resolve()), "parameters_files": [str(p) for p in parameters_files]}
+        executed.append((area, execute_notebook(area.notebook, nb_dir / f"{area.notebook}.ipynb", params,
+                                                cwd=out_dir)))
+    cover = {"title": f"IAM security assessment: account {account_id}", **cover,
+             "iamkit version": __version__}
+    out = {"html": write_html(combine(executed, cover), out_dir / "report.html")}
+    if pdf:
+        out["pdf"] = print_pdf(out["html"], out_dir / "report.pdf")
+    return out

@@ -1,0 +1,54 @@
+"""HTML tables for notebooks and reports. Every value is escaped: names, tags and policy text come
+from the assessed account and must never be able to inject markup into a report."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pandas as pd
+
+from iamkit.findings import Finding, sort_key
+
+FINDING_COLUMNS = ["status", "severity", "check_id", "resource_arn", "detail", "controls", "exception"]
+
+
+def _cell(col: str, value: Any) -> str:
+    if value is None or (not isinstance(value, (list, tuple, dict)) and pd.isna(value)):
+        return ""
+    if isinstance(value, (list, tuple)):
+        value = ", ".join(str(v) for v in value)
+    text = html.escape(str(value))
+    if col == "status":
+        return f'<span class="iamkit-status st-{text}">{text}</span>'
+    return text
+
+
+def html_table(df: pd.DataFrame, columns: Sequence[str] | None = None, *, caption: str | None = None) -> str:
+    """A complete, escaped, sortable (in HTML) table of ``df``."""
+    cols = list(columns or df.columns)
+    head = "".join(f"<th>{html.escape(c.replace('_', ' '))}</th>" for c in cols)
+    rows = []
+    for rec in df[cols].itertuples(index=False, name=None):
+        rows.append("<tr>" + "".join(f"<td>{_cell(c, v)}</td>" for c, v in zip(cols, rec, strict=True)) + "</tr>")
+    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    return (f'<table class="iamkit-table">{cap}<thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def findings_frame(findings: Iterable[Finding]) -> pd.DataFrame:
+    recs = []
+    for f in sorted(findings, key=sort_key):
+        recs.append({
+            "status": f.status.value, "severity": f.severity.value, "check_id": f.check_id, "area": f.area,
+            "title": f.title, "account_id": f.account_id, "region": f.region, "resource_arn": f.resource_arn,
+            "resource_type": f.resource_type, "detail": f.detail, "remediation": f.remediation,
+            "controls": list(f.controls),
+            "evidence": [f"{e.file} [{e.locator}] sha256:{(e.sha256 or '')[:12]}" for e in f.evidence],
+            "exception": (f"accepted by {f.exception.owner} until {f.exception.expires}: {f.exception.reason}"
+                          if f.exception else ""),
+        })
+    columns = ["status", "severity", "check_id", "area", "title", "account_id", "region", "resource_arn",
+               "resource_type", "detail", "remediation", "controls", "evidence", "exception"]
+    return pd.DataFrame(recs, columns=columns)
