@@ -41,8 +41,15 @@ class Area:
     title: str
 
 
+#: the report's sections, in order; each is one notebook executed in its own kernel
 AREAS: tuple[Area, ...] = (
+    Area("00_summary", "Account summary"),
+    Area("01_mfa", "Multi-factor authentication and password policy"),
+    Area("02_credential_rotation", "Credential rotation"),
+    Area("03_cross_account", "Cross-account access"),
+    Area("04_scp_coverage", "Organization guardrails (SCP coverage)"),
     Area("05_root_usage", "Root user usage and protection"),
+    Area("06_least_privilege", "Least privilege"),
 )
 
 
@@ -50,7 +57,7 @@ def notebooks_dir() -> Path:
     """``$IAMKIT_NOTEBOOKS`` or the repository's ``notebooks/`` beside the package."""
     env = os.environ.get("IAMKIT_NOTEBOOKS")
     cand = Path(env) if env else Path(__file__).resolve().parents[2] / "notebooks"
-    if not (cand / f"{AREAS[0].notebook}.ipynb").is_file():
+    if not all((cand / f"{a.notebook}.ipynb").is_file() for a in AREAS):
         raise RenderError(f"area notebooks not found in {cand}; set IAMKIT_NOTEBOOKS to the notebooks/ folder")
     return cand
 
@@ -78,11 +85,11 @@ def _md(source: str) -> Any:
 def combine(executed: Sequence[tuple[Area, Path]], cover: dict[str, str]) -> Any:
     """One notebook: cover, table of contents, then each area (page break before each)."""
     e = html.escape
-    rows = "".join(f"<tr><td>{e(k)}</td><td>{e(v)}</td></tr>" for k, v in cover.items() if k != "title")
+    rows = "".join(f"<tr><td>{e(k)}</td><td>{e(str(v))}</td></tr>" for k, v in cover.items() if k != "title")
     toc = "".join(f'<li><a href="#area-{e(a.notebook)}">{e(a.title)}</a></li>' for a, _ in executed)
     cells = [_md(f'<div class="iamkit-cover"><h1>{e(cover["title"])}</h1>'
-                 f'<table class="iamkit-meta">{rows}</table></div>\n\n'
-                 f"<h2>Contents</h2><ol>{toc}</ol>")]
+                 f'<table class="iamkit-meta">{rows}</table>'
+                 f'<nav class="iamkit-toc"><h2>Contents</h2><ol>{toc}</ol></nav></div>')]
     for area, path in executed:
         nb = nbformat.read(path, as_version=4)
         cells.append(_md(f'<div class="iamkit-area" id="area-{e(area.notebook)}"></div>'))
@@ -153,17 +160,20 @@ def print_pdf(html_path: Path, pdf_path: Path, *, timeout: int = 180) -> Path:
 
 def render_account(*, account_id: str, evidence_dir: Path, out_dir: Path, cover: dict[str, str],
                    parameters_files: Sequence[str] = (), pdf: bool = True,
-                   areas: Sequence[Area] = AREAS) -> dict[str, Path]:
+                   areas: Sequence[Area] = AREAS, baseline: str | None = None) -> dict[str, Path]:
     """Execute every area notebook for one account, write report.html (and report.pdf)."""
     nb_dir = out_dir / "notebooks"
     executed = []
     for area in areas:
         params = {"account_id": account_id, "evidence_dir": str(Path(evidence_dir).resolve()),
                   "output_dir": str(out_dir.resolve()), "parameters_files": [str(p) for p in parameters_files]}
+        if area.notebook == "00_summary":
+            params["baseline"] = str(Path(baseline).resolve()) if baseline else ""
         executed.append((area, execute_notebook(area.notebook, nb_dir / f"{area.notebook}.ipynb", params,
                                                 cwd=out_dir)))
     cover = {"title": f"IAM security assessment: account {account_id}", **cover,
              "iamkit version": __version__}
+    cover.setdefault("Account", account_id)
     out = {"html": write_html(combine(executed, cover), out_dir / "report.html")}
     if pdf:
         out["pdf"] = print_pdf(out["html"], out_dir / "report.pdf")
