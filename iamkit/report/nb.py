@@ -22,7 +22,7 @@ import plotly.graph_objects as go
 from IPython.display import HTML, display
 
 from iamkit import __version__
-from iamkit.checks import assess_account
+from iamkit.checks import assess
 from iamkit.checks.registry import AREA_TITLES, metadata
 from iamkit.errors import EvidenceError
 from iamkit.evidence import Bundle, iso, load_bundles
@@ -61,6 +61,20 @@ def _org_model(org_bundle: Bundle | None) -> Any:
 
 def load(evidence_dir: str | Path, account_id: str, parameters_files: Sequence[str] = (),
          thresholds: dict[str, Any] | None = None) -> AccountView:
+    """The account's evidence, model and findings. Empty ``evidence_dir``/``account_id`` (the
+    committed parameters cell) fall back to ``IAMKIT_DEFAULT_EVIDENCE``/``IAMKIT_DEFAULT_ACCOUNT``,
+    which ``iamkit lab`` sets to the last demo run."""
+    import os
+
+    from iamkit.report.lab import demo_defaults
+
+    fallback = {} if (evidence_dir and account_id) else demo_defaults(Path("..") / "reports" / "demo")
+    env_e, env_a = "IAMKIT_DEFAULT_EVIDENCE", "IAMKIT_DEFAULT_ACCOUNT"
+    evidence_dir = evidence_dir or os.environ.get(env_e) or fallback.get(env_e, "")
+    account_id = account_id or os.environ.get(env_a) or fallback.get(env_a, "")
+    if not evidence_dir or not account_id:
+        raise ValueError("set evidence_dir and account_id in the parameters cell (or start with 'iamkit lab' "
+                         "after 'make demo')")
     bundles, org = load_bundles([Path(evidence_dir)])
     matches = [b for b in bundles if b.account_id == str(account_id)]
     if not matches:
@@ -68,7 +82,7 @@ def load(evidence_dir: str | Path, account_id: str, parameters_files: Sequence[s
     settings = load_settings([Path(p) for p in parameters_files],
                              thresholds=thresholds or None)
     bundle = matches[0]
-    return AccountView(bundle, AccountModel(bundle), settings, assess_account(bundle, settings, org),
+    return AccountView(bundle, AccountModel(bundle), settings, assess([bundle], settings, org),
                        org_bundle=org, org=_org_model(org), evidence_dir=Path(evidence_dir))
 
 
