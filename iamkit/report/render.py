@@ -80,7 +80,7 @@ def execute_notebook(name: str, out_path: Path, parameters: dict[str, Any], *, c
     nb = parameterize_notebook(load_notebook_node(str(src)), parameters, kernel_name="python3",
                                language="python")
     started = datetime.now(UTC)
-    client = NotebookClient(nb, kernel_name="python3", timeout=timeout,
+    client = NotebookClient(nb, kernel_name="python3", timeout=timeout, shutdown_kernel="immediate",
                             resources={"metadata": {"path": str(cwd or out_path.parent)}})
     failed: str | None = None
     try:
