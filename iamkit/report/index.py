@@ -68,7 +68,7 @@ def write_index(run_dir: Path, run: dict[str, Any], findings: Sequence[Finding],
     worst_table = Markup(
         html_table(findings_frame(worst), ["severity", "account_id", "check_id", "resource_arn", "detail"])
         if worst else "<p><em>No failing findings.</em></p>")
-    exports = [n for n in EXPORTS if (run_dir / n).is_file() or n == "run.json"]
+    exports = [n for n in EXPORTS if (run_dir / n).is_file()]
     css = (TEMPLATES / "report.css").read_text()
     js = (TEMPLATES / "report.js").read_text()
     heat = heatmap([a["account_id"] for a in run["accounts"] if a.get("status") != "failed"], findings)
