@@ -132,6 +132,31 @@ def _compatible(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     return fn(*args, **{k: v for k, v in kwargs.items() if k in params and v is not None})
 
 
+def select_ous(targets: list[Any], selectors: list[str] | None) -> list[Any]:
+    """Targets inside any of the OUs ``selectors`` (OU ids, or paths from the root such as
+    "Workloads/Prod"; an OU includes everything below it). Without selectors: all targets."""
+    if not selectors:
+        return list(targets)
+    if any(getattr(t, "ou_path", None) is None for t in targets):
+        raise BadInputError("organizational_units selects accounts of an organization: run with --org "
+                            "(the OU of an account is known only from the organization's data)")
+
+    def norm(p: str) -> str:
+        parts = [x for x in p.strip("/").split("/") if x]
+        return "/".join(parts[1:] if parts and parts[0].lower() == "root" else parts)
+
+    wanted = [norm(x) for x in selectors]
+    out = []
+    for t in targets:
+        path = norm(str(t.ou_path))
+        ids = set(getattr(t, "ou_ids", None) or []) | {getattr(t, "ou_id", None)}
+        if any(w in ids or path == w or path.startswith(w + "/") for w in wanted):
+            out.append(t)
+    if not out:
+        raise BadInputError(f"no account of the organization is in {', '.join(selectors)}")
+    return out
+
+
 def settings_fingerprint(opts: RunOptions) -> str:
     """What must be equal for a previous account result to be reused by ``--resume``."""
     doc = {"settings": opts.settings.model_dump(mode="json", exclude={"external_id", "profile", "workers"}),
@@ -322,6 +347,7 @@ class _Run:
         targets = _compatible(collect_bundle.plan_accounts, session, accounts=s.accounts, org=opts.org or None,
                               role_name=s.role_name, external_id=s.external_id,
                               organizational_units=s.organizational_units)
+        targets = select_ous(targets, s.organizational_units)
         for t in targets:
             self.accounts[t.account_id] = {"account_id": t.account_id, "name": t.name,
                                            "ou_path": getattr(t, "ou_path", None), "status": "pending"}

@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 from iamkit.errors import BadInputError
-from iamkit.report.render import notebooks_dir
 
 ENV_EVIDENCE = "IAMKIT_DEFAULT_EVIDENCE"
 ENV_ACCOUNT = "IAMKIT_DEFAULT_ACCOUNT"
@@ -38,6 +37,8 @@ def demo_defaults(run_dir: Path) -> dict[str, str]:
 
 
 def lab(demo_run: Path) -> int:
+    from iamkit.report.render import notebooks_dir  # heavy (nbconvert); nb.load needs only demo_defaults
+
     env = dict(os.environ)
     defaults = demo_defaults(demo_run)
     if not defaults:
