@@ -127,9 +127,10 @@ def _compatible(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Call ``fn`` with the keyword arguments it accepts (the collection interface grows options,
     e.g. organization planning, and older versions simply do not take them)."""
     params = inspect.signature(fn).parameters
+    given = {k: v for k, v in kwargs.items() if v is not None}
     if any(p.kind == p.VAR_KEYWORD for p in params.values()):
-        return fn(*args, **kwargs)
-    return fn(*args, **{k: v for k, v in kwargs.items() if k in params and v is not None})
+        return fn(*args, **given)
+    return fn(*args, **{k: v for k, v in given.items() if k in params})
 
 
 def select_ous(targets: list[Any], selectors: list[str] | None) -> list[Any]:

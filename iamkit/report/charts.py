@@ -5,7 +5,7 @@ whose evidence is missing raises :class:`~iamkit.model.MissingEvidence`; a table
 model does not provide raises :class:`TableUnavailable`. ``nb.show_chart`` turns both into a visible
 "evidence missing" note, so a chart never silently shows "nothing found".
 
-Figures have a fixed width (650 px) so that they print on a PDF page without clipping.
+Figures have a fixed width (620 px) so that they print on a PDF page without clipping.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 from iamkit.findings import Finding, Status
 from iamkit.model import ROOT_USER, AccountModel
 
-WIDTH = 650
+WIDTH = 620
 STATUS_COLORS = {"FAIL": "#c81e1e", "ERROR": "#c27803", "MANUAL": "#1c64f2", "PASS": "#057a55",
                  "NOT_APPLICABLE": "#9ca3af"}
 RELATION_COLORS = {"same_account": "#057a55", "organization": "#31c48d", "trusted": "#1c64f2",

@@ -135,7 +135,7 @@ def show_check_summary(findings: Iterable[Finding], area: str | Sequence[str] | 
             row(cid)
     df = pd.DataFrame(list(rows.values()))
     if df.empty:
-        show_html("<p><em>No checks of this area ran.</em></p>")
+        show_html("<p><em>No check of this area is available in this iamkit version.</em></p>")
         return
     show_html(html_table(df.sort_values("check_id")))
 
