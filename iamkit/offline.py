@@ -91,20 +91,26 @@ def load_authorization_details(path: Path) -> dict[str, Any]:
 
 
 def infer_account_id(details: dict[str, Any], path: Path) -> str:
-    """The account the export comes from: the account id of its principals' and customer managed
-    policies' ARNs (AWS managed policies carry ``aws``). Several candidates = ask for --account-id."""
+    """The account the export comes from: the account id in its users', groups' and roles' ARNs, or,
+    when it has no principals, in its customer managed policies' ARNs (AWS managed ones carry
+    ``aws``). When several accounts appear (exports merged by hand do this) the one most ARNs name
+    is taken if it names a clear majority (over 80%); otherwise --account-id is required."""
     ids: Counter[str] = Counter()
-    for key in GAAD_KEYS:
-        for item in details[key]:
-            m = _ARN_ACCOUNT.match(str(item.get("Arn", "")))
-            if m:
-                ids[m.group(1)] += 1
+    for keys in (GAAD_KEYS[:3], GAAD_KEYS[3:]):
+        for key in keys:
+            for item in details[key]:
+                m = _ARN_ACCOUNT.match(str(item.get("Arn", "")))
+                if m:
+                    ids[m.group(1)] += 1
+        if ids:
+            break
     if not ids:
         raise BadInputError(f"{path}: no account id in the export's ARNs; give --account-id")
-    if len(ids) > 1:
+    (best, count), total = ids.most_common(1)[0], sum(ids.values())
+    if count / total <= 0.8:
         found = ", ".join(f"{a} ({n})" for a, n in ids.most_common())
         raise BadInputError(f"{path}: ARNs name several accounts ({found}); give --account-id")
-    return next(iter(ids))
+    return best
 
 
 def load_credential_report(path: Path) -> str:

@@ -65,6 +65,9 @@ SERVER_CERTIFICATES = "iam/server_certificates.json"
 ACCOUNT_ALIASES = "iam/account_aliases.json"
 ORGANIZATIONS_FEATURES = "iam/organizations_features.json"
 
+#: seed material of a virtual MFA device: never written to evidence (AWS returns it only on creation,
+#: but an endpoint that returns it anyway must not make iamkit store a secret)
+MFA_SECRETS = frozenset({"Base32StringSeed", "QRCodePNG"})
 GAAD_KEYS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
 GAAD_FILTER = ["User", "Role", "Group", "LocalManagedPolicy", "AWSManagedPolicy"]
 
@@ -144,7 +147,8 @@ def collect(session: AwsSession, writer: BundleWriter) -> None:
          lambda: strip_metadata(iam.get_account_summary()))
     step(writer, COLLECTOR, "GetAccountPasswordPolicy", PASSWORD_POLICY, lambda: password_policy(iam))
     step(writer, COLLECTOR, "ListVirtualMFADevices", VIRTUAL_MFA_DEVICES,
-         lambda: {"VirtualMFADevices": paginate(iam, "list_virtual_mfa_devices", "VirtualMFADevices")})
+         lambda: {"VirtualMFADevices": [{k: v for k, v in d.items() if k not in MFA_SECRETS}
+                                        for d in paginate(iam, "list_virtual_mfa_devices", "VirtualMFADevices")]})
     _providers_step(writer, iam)
     step(writer, COLLECTOR, "ListServerCertificates", SERVER_CERTIFICATES,
          lambda: {"ServerCertificateMetadataList": paginate(iam, "list_server_certificates",

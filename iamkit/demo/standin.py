@@ -151,6 +151,8 @@ def _paginate_gaad(response: Any, result: Any) -> Any:
     data = result.result if hasattr(result, "result") else result
     policies = [p for p in data["Policies"]
                 if not str(getattr(p, "arn", "")).startswith("arn:aws:iam::aws:") or p.attachment_count]
+    for p in policies:  # moto's GAAD omits PolicyName and PolicyId of managed policies
+        p.policy_name, p.policy_id = p.name, p.id
     data["Policies"] = policies
     items = [(k, x) for k in _GAAD_LISTS for x in data[k]]
     start = int(response._get_param("Marker") or 0)
