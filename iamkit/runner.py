@@ -158,6 +158,19 @@ def select_ous(targets: list[Any], selectors: list[str] | None) -> list[Any]:
     return out
 
 
+def with_ou_paths(targets: list[Any], org_bundle: Bundle | None) -> list[Any]:
+    """Targets with ``ou_path`` filled from the organization evidence (OrgModel.accounts)."""
+    from dataclasses import replace
+
+    from iamkit import model
+
+    if org_bundle is None or not hasattr(model, "OrgModel"):
+        raise BadInputError("organizational_units needs the organization's data: run with --org from the "
+                            "management account (or a delegated administrator)")
+    paths = {str(r.id): str(r.ou_path) for r in model.OrgModel(org_bundle).accounts.itertuples(index=False)}
+    return [t if getattr(t, "ou_path", None) else replace(t, ou_path=paths.get(t.account_id)) for t in targets]
+
+
 def settings_fingerprint(opts: RunOptions) -> str:
     """What must be equal for a previous account result to be reused by ``--resume``."""
     doc = {"settings": opts.settings.model_dump(mode="json", exclude={"external_id", "profile", "workers"}),
@@ -343,18 +356,20 @@ class _Run:
 
             load_run_findings(Path(opts.baseline))  # a bad baseline is bad input: fail before any work
         previous = self.previous()
+        if opts.target.session_name == "iamkit":
+            opts.target.session_name = f"iamkit-{opts.run_id}"
         session = open_session(opts.target, ALL_OPERATIONS)
         s = opts.settings
-        targets = _compatible(collect_bundle.plan_accounts, session, accounts=s.accounts, org=opts.org or None,
-                              role_name=s.role_name, external_id=s.external_id,
+        targets = _compatible(collect_bundle.plan_accounts, session, accounts=s.accounts,
                               organizational_units=s.organizational_units)
-        targets = select_ous(targets, s.organizational_units)
+        org_bundle = self.collect_organization(session)
+        if s.organizational_units:
+            targets = select_ous(with_ou_paths(targets, org_bundle), s.organizational_units)
         for t in targets:
             self.accounts[t.account_id] = {"account_id": t.account_id, "name": t.name,
                                            "ou_path": getattr(t, "ou_path", None), "status": "pending"}
         self.monitor.start(len(targets))
         self.emit(event="run_start", accounts=len(targets), workers=self.workers)
-        org_bundle = self.collect_organization(session)
         todo = []
         for t in targets:
             reused = self.reusable(previous.get(t.account_id))
@@ -392,12 +407,12 @@ class _Run:
             if not b.verify():
                 return b
         fn = getattr(collect_bundle, "collect_organization", None)
-        if fn is None or not (self.opts.org or self.opts.source == "demo"):
+        if fn is None or not (self.opts.org or getattr(self.opts.target, "organization", False)):
             return None
         t0 = time.monotonic()
         self.emit(event="stage", account_id="organization", stage="collect")
         try:
-            path = fn(session, self.evidence_root, source=self.opts.source)
+            path = fn(session, self.evidence_root, self.opts.source)
         except Exception as exc:  # recorded: the accounts are still assessed (scp checks say ERROR)
             reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
             self.organization = {"status": "failed", "error": reason, "seconds": round(time.monotonic() - t0, 3)}
