@@ -37,6 +37,8 @@ def _run_options(p: argparse.ArgumentParser, *, workers: bool = False) -> None:
                    help="skip accounts whose outputs in --out are complete and valid (evidence verifies)")
     g.add_argument("--baseline", type=Path, metavar="OLD_RUN", help="show new/resolved/changed findings since OLD_RUN")
     g.add_argument("--json-log", action="store_true", help="JSON lines on stderr instead of the live display")
+    g.add_argument("--no-reports", action="store_true",
+                   help="collect and assess only: findings and index, no notebooks or report files")
 
 
 def _csv(value: str) -> list[str]:
@@ -183,7 +185,8 @@ def _dispatch(args: argparse.Namespace, err: Console) -> int:
         from iamkit.demo.run import run_demo
 
         result = run_demo(args.out, pdf=not args.no_pdf, progress=_monitor(args, err),
-                          workers=args.workers, resume=args.resume, baseline=args.baseline)
+                          workers=args.workers, resume=args.resume, baseline=args.baseline,
+                          reports=not args.no_reports)
         _summary(err, result)
         return result.exit_code()
     if args.command == "assess":
@@ -241,7 +244,7 @@ def _dispatch(args: argparse.Namespace, err: Console) -> int:
         opts = RunOptions(out=args.out, target=target, settings=settings,
                           parameters_files=[str(p) for p in args.parameters], pdf=not args.no_pdf and settings.pdf,
                           workers=args.workers, resume=args.resume, baseline=args.baseline,
-                          org=bool(getattr(args, "org", False)))
+                          org=bool(getattr(args, "org", False)), reports=not args.no_reports)
         result = run(opts, _monitor(args, err))
         _summary(err, result)
         return result.exit_code(settings.fail_on)

@@ -1,7 +1,6 @@
 """End to end: ``iamkit demo`` as a subprocess, against its own stand-in on a free loopback port.
 
-One full demo run (with PDFs) is shared by every test of this module; the resume test adds one
-interrupted-then-resumed run without PDFs and compares its findings with the shared run's.
+One full demo run (with PDFs) is shared by every test of this module.
 """
 
 from __future__ import annotations
@@ -9,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -129,57 +127,25 @@ def test_diff_of_a_run_against_itself_is_empty(demo_run, tmp_path):
 
 
 def test_render_again_from_evidence_only(demo_run, tmp_path):
-    """``iamkit render`` on a copy of the run, with no AWS endpoint at all, gives the same findings."""
+    """``iamkit render`` on a copy of one account's evidence, with no AWS endpoint reachable at all,
+    gives the same findings for it."""
     import shutil
 
+    aid = accounts(demo_run)[0]["account_id"]
     copy = tmp_path / "copy"
-    shutil.copytree(demo_run, copy)
-    for a in accounts(copy):
-        (copy / "accounts" / a["account_id"] / "report.html").unlink()
+    copy.mkdir()
+    shutil.copytree(demo_run / "evidence" / aid, copy / "evidence" / aid)
+    if (demo_run / "evidence" / "organization").is_dir():
+        shutil.copytree(demo_run / "evidence" / "organization", copy / "evidence" / "organization")
+    doc = json.loads((demo_run / "run.json").read_text())
+    doc["accounts"] = [a for a in doc["accounts"] if a["account_id"] == aid]
+    (copy / "run.json").write_text(json.dumps(doc))
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env["AWS_ENDPOINT_URL"] = "http://127.0.0.1:9"  # nothing listens: any AWS call would fail
     proc = subprocess.run([sys.executable, "-m", "iamkit.cli", "--quiet", "render", str(copy), "--no-pdf"],
                           capture_output=True, text=True, timeout=900, env=env)
     assert proc.returncode == 0, proc.stderr[-2000:]
     keyset = lambda run: {(f["check_id"], f["account_id"], f["region"], f["resource_arn"], f["status"])  # noqa: E731
-                          for f in json.loads((run / "findings.json").read_text())}
+                          for f in json.loads((run / "findings.json").read_text()) if f["account_id"] == aid}
     assert keyset(copy) == keyset(demo_run)
-    for a in accounts(copy):
-        assert (copy / "accounts" / a["account_id"] / "report.html").is_file()
-
-
-def test_killed_run_resumed_gives_the_same_findings(demo_run, tmp_path):
-    out = tmp_path / "resumed"
-    cmd = [sys.executable, "-m", "iamkit.cli", "--quiet", "demo", "--out", str(out), "--no-pdf", "--workers", "1"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    killed_with_done: set[str] = set()
-    deadline = time.monotonic() + 600
-    try:
-        while proc.poll() is None and time.monotonic() < deadline:
-            run_json = out / "run.json"
-            if run_json.is_file():
-                accts = json.loads(run_json.read_text())["accounts"]
-                done = {a["account_id"] for a in accts if a["status"] == "ok"}
-                if done and len(done) < len(accts):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    killed_with_done = done
-                    break
-            time.sleep(0.2)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-    if not killed_with_done:
-        pytest.skip("the demo organization has a single account: nothing to interrupt between accounts")
-    first = {a: json.loads((out / "evidence" / a / "manifest.json").read_text())["collected_at"]
-             for a in killed_with_done}
-    resumed = iamkit("--quiet", "demo", "--out", str(out), "--no-pdf", "--workers", "2", "--resume")
-    assert resumed.returncode == 0, resumed.stderr[-2000:]
-    accts = {a["account_id"]: a for a in accounts(out)}
-    for a in killed_with_done:  # skipped, not collected again
-        assert accts[a].get("resumed") is True
-        assert json.loads((out / "evidence" / a / "manifest.json").read_text())["collected_at"] == first[a]
-    keyset = lambda run: {(f["check_id"], f["account_id"], f["region"], f["resource_arn"], f["status"])  # noqa: E731
-                          for f in json.loads((run / "findings.json").read_text())}
-    assert keyset(out) == keyset(demo_run)
-    assert set(accts) == {a["account_id"] for a in accounts(demo_run)}
+    assert (copy / "accounts" / aid / "report.html").is_file() and (copy / "index.html").is_file()
