@@ -1,0 +1,148 @@
+"""Benchmark of ``iamkit run``: the demo organization scaled to N accounts (default 20) on the stand-in.
+
+Prints, for 1 and 2 workers, accounts per minute of a full run (collect -> assess -> notebooks ->
+HTML -> PDF) and the time split by stage (summed over accounts), then compares report generation
+with the naive way on the same evidence: one ``papermill`` CLI call per notebook per account, then
+one ``jupyter nbconvert --to html --no-input`` per executed notebook (no PDF on either side: the
+naive way has no PDF printer). The ratio is naive seconds per account / iamkit seconds per account.
+
+    .venv/bin/python benchmarks/run.py                       # 20 accounts, workers 1 and 2, naive on 4
+    .venv/bin/python benchmarks/run.py --accounts 8 --workers 2 --naive-accounts 2
+
+The extra accounts are clones of the scenario's member accounts (new ids, names and e-mails), so every
+account has realistic users, roles, keys and policies. Numbers vary with the machine's load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from iamkit.aws.session import AwsTarget  # noqa: E402
+from iamkit.demo import seed as seed_mod  # noqa: E402
+from iamkit.demo.run import demo_parameters  # noqa: E402
+from iamkit.demo.standin import StandIn  # noqa: E402
+from iamkit.report.render import AREAS, notebooks_dir  # noqa: E402
+from iamkit.runner import RunOptions, render_run, run  # noqa: E402
+from iamkit.settings import load_settings  # noqa: E402
+
+
+def scaled_scenario(n: int) -> dict:
+    """The demo scenario with member accounts cloned until it has ``n`` accounts."""
+    data = copy.deepcopy(seed_mod.scenario())
+    accounts = data["accounts"]
+    members = [a for a in accounts if a["id"] != data["organization"]["management_account"]]
+    i = 0
+    while len(accounts) < n:
+        src = members[i % len(members)]
+        clone = copy.deepcopy(src)
+        clone["id"] = f"{700000000000 + i:012d}"
+        clone["name"] = f"{src['name']}-{i}"
+        clone["email"] = f"bench-{i}@example.com"
+        clone.pop("alias", None)
+        accounts.append(clone)
+        i += 1
+    data["accounts"] = accounts[:n]
+    return data
+
+
+def stage_split(run_dir: Path) -> dict[str, float]:
+    doc = json.loads((run_dir / "run.json").read_text())
+    out: dict[str, float] = {}
+    for a in doc["accounts"]:
+        for stage, sec in (a.get("timings") or {}).items():
+            out[stage] = out.get(stage, 0.0) + sec
+    return {k: round(v, 1) for k, v in out.items()}
+
+
+def full_run(url: str, out: Path, workers: int, pdf: bool = True) -> tuple[float, int, dict[str, float]]:
+    org = seed_mod.scenario()["organization"]
+    target = AwsTarget(endpoint_url=url, organization=True, role_name=org["member_role"],
+                       regions=tuple(org["regions"]), session_name="iamkit-bench")
+    params = demo_parameters()
+    opts = RunOptions(out=out, target=target, settings=load_settings([params]), parameters_files=[str(params)],
+                      pdf=pdf, source="demo", run_id=f"bench-w{workers}", workers=workers)
+    t0 = time.monotonic()
+    result = run(opts)
+    wall = time.monotonic() - t0
+    ok = len(result.accounts) - len(result.failed)
+    return wall, ok, stage_split(out)
+
+
+def naive(run_dir: Path, accounts: list[str], work: Path) -> float:
+    """papermill CLI per notebook per account, then jupyter nbconvert per executed notebook."""
+    bin_dir = Path(sys.executable).parent
+    evidence = run_dir / "evidence"
+    t0 = time.monotonic()
+    for aid in accounts:
+        out = work / aid
+        out.mkdir(parents=True, exist_ok=True)
+        for area in AREAS:
+            dst = out / f"{area.notebook}.ipynb"
+            cmd = [str(bin_dir / "papermill"), str(notebooks_dir() / f"{area.notebook}.ipynb"), str(dst),
+                   "-p", "account_id", aid, "-p", "evidence_dir", str(evidence), "-p", "output_dir", str(out),
+                   "--no-progress-bar", "--log-level", "ERROR"]
+            subprocess.run(cmd, check=True, capture_output=True)
+            subprocess.run([str(bin_dir / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(dst)],
+                           check=True, capture_output=True)
+    return time.monotonic() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--accounts", type=int, default=20)
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--naive-accounts", type=int, default=4, help="accounts for the naive comparison")
+    ap.add_argument("--keep", type=Path, help="keep the run folders here")
+    args = ap.parse_args()
+
+    scaled = scaled_scenario(args.accounts)
+    seed_mod.scenario = lambda: scaled  # seed() reads the scenario through this function
+    tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="iamkit-bench-"))
+    tmp.mkdir(parents=True, exist_ok=True)
+    os.environ.update(AWS_ACCESS_KEY_ID="demo", AWS_SECRET_ACCESS_KEY="demo")
+    os.environ.pop("AWS_PROFILE", None)
+    print(f"iamkit run benchmark: {args.accounts} accounts, {os.cpu_count()} cores, output in {tmp}")
+    last_run = None
+    with StandIn() as standin:
+        seed_mod.seed(standin.url)
+        for w in args.workers:
+            out = tmp / f"run-w{w}"
+            shutil.rmtree(out, ignore_errors=True)
+            wall, ok, split = full_run(standin.url, out, w)
+            print(f"workers={w}: {ok} accounts in {wall:.1f}s = {ok / wall * 60:.1f} accounts/minute "
+                  f"(collect -> PDF); stage seconds summed over accounts: {split}")
+            last_run = out
+    assert last_run is not None
+    accounts = sorted(p.name for p in (last_run / "evidence").iterdir() if p.name.isdigit())[:args.naive_accounts]
+    # the same report generation with iamkit (no AWS, no PDF), 1 worker, on the same accounts
+    sub = tmp / "render-subset"
+    shutil.rmtree(sub, ignore_errors=True)
+    (sub / "evidence").mkdir(parents=True)
+    for a in [*accounts, "organization"]:
+        shutil.copytree(last_run / "evidence" / a, sub / "evidence" / a)
+    doc = json.loads((last_run / "run.json").read_text())
+    doc["accounts"] = [a for a in doc["accounts"] if a["account_id"] in accounts]
+    (sub / "run.json").write_text(json.dumps(doc))
+    t0 = time.monotonic()
+    render_run(sub, pdf=False, workers=1)
+    ours = time.monotonic() - t0
+    theirs = naive(last_run, accounts, tmp / "naive")
+    n = len(accounts)
+    print(f"report generation for {n} accounts, 1 worker, no PDF: iamkit {ours / n:.1f}s/account, "
+          f"naive papermill+nbconvert CLI {theirs / n:.1f}s/account: naive/iamkit = {theirs / ours:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
