@@ -128,7 +128,7 @@ def root_mfa_enabled(ctx: CheckContext) -> Iterator[Finding]:
     if acct.bundle.has(ACCOUNT_SUMMARY):
         summary_mfa = acct.account_summary.get("AccountMFAEnabled")
         ev.append(acct.ref(ACCOUNT_SUMMARY, "SummaryMap.AccountMFAEnabled"))
-    facts = f"credential report mfa_active={row.get('mfa_active')}" + (
+    facts = f"credential report mfa_active={str(row.get('mfa_active')).lower()}" + (
         f", account summary AccountMFAEnabled={summary_mfa}" if summary_mfa is not None else "")
     if mfa is None or pd.isna(mfa):
         yield ctx.error(f"mfa_active of {ROOT_USER} is '{row.get('mfa_active')}'", resource_arn=arn)
