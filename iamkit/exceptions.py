@@ -10,11 +10,12 @@ File format (validated with pydantic; a malformed file is a one-line :class:`Bad
         owner: "platform-team@example.com"
         expires: 2027-06-30                     # ISO date; the entry stops applying after that day
 
-A matching entry that has not expired is attached to the finding (``finding.exception``); the status is
-kept, so a report shows the FAIL *and* that it is accepted, never hides it. Expiry is judged against the
+A matching entry that has not expired is attached to the finding (``finding.exception``) when the
+finding is a FAIL or MANUAL (a PASS, ERROR or NOT_APPLICABLE has no risk to accept); the status is kept,
+so a report shows the FAIL *and* that it is accepted, never hides it. Expiry is judged against the
 finding's ``observed_at`` (the bundle's collection time), so re-assessing old evidence is reproducible.
-Expired entries and entries that matched no finding are returned by :func:`apply` so the CLI and the
-report can list them (``exceptions_report.json``).
+Expired entries and entries that matched no failing finding (e.g. the risk was fixed) are returned by
+:func:`apply` so the CLI and the report can list them (``exceptions_report.json``).
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from iamkit.errors import BadInputError
 from iamkit.evidence import atomic_write
-from iamkit.findings import AcceptedRisk, Finding
+from iamkit.findings import AcceptedRisk, Finding, Status
+
+ACCEPTABLE = frozenset({Status.FAIL, Status.MANUAL})
 
 
 class ExceptionEntry(BaseModel):
@@ -115,7 +118,7 @@ def apply(findings: Iterable[Finding], entries: list[ExceptionEntry]) -> tuple[l
     out = []
     for f in findings:
         risk = None
-        for i, e in by_check.get(f.check_id, ()):
+        for i, e in by_check.get(f.check_id, ()) if f.status in ACCEPTABLE else ():
             if not e.matches(f):
                 continue
             if e.expired_at(f.observed_at.date()):
@@ -132,7 +135,7 @@ def apply(findings: Iterable[Finding], entries: list[ExceptionEntry]) -> tuple[l
         state = "expired" if expired_hits[i] else "unmatched"
         report.append({**e.model_dump(mode="json"), "state": state, "matched": expired_hits[i],
                        "message": (f"expired on {e.expires.isoformat()} and no longer applies to {expired_hits[i]} "
-                                   "finding(s)") if state == "expired" else "matched no finding"})
+                                   "finding(s)") if state == "expired" else "matched no FAIL or MANUAL finding"})
     return out, report
 
 

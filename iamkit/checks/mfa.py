@@ -11,10 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import pandas as pd
+
 from iamkit.checks.privilege import principal_admin
 from iamkit.checks.registry import CheckContext, check
 from iamkit.findings import Finding, Status
 from iamkit.model import AUTH_DETAILS, CREDENTIAL_REPORT, PROVIDERS
+
+
+def tri(value: object) -> bool | None:
+    """True/False of a nullable boolean cell; None for NA (AWS wrote not_supported, or no row)."""
+    return None if value is None or pd.isna(value) else bool(value)
 
 
 @check("iam.user.console_mfa")
@@ -25,7 +32,7 @@ def console_mfa(ctx: CheckContext) -> Iterator[Finding]:
     note = ctx.cr_note()
     for name, arn, mfa in zip(console["user"], console["arn"], console["mfa_active"], strict=True):
         ev = [acct.ref(CREDENTIAL_REPORT, f"user={name} columns=password_enabled,mfa_active")]
-        if mfa is True:
+        if tri(mfa) is True:
             yield ctx.finding(Status.PASS, resource_arn=arn, resource_type="AwsIamUser", evidence=ev,
                               detail=f"User {name} has a console password and MFA enabled." + note)
         else:
@@ -47,11 +54,11 @@ def privileged_without_mfa(ctx: CheckContext) -> Iterator[Finding]:
         ev = [acct.ref(AUTH_DETAILS, f"UserDetailList[UserName={name}]"),
               acct.ref(CREDENTIAL_REPORT, f"user={name} column=mfa_active")]
         via = ", ".join(p.rsplit("/", 1)[-1] if p.startswith("arn:") else p for p in pols[:8])
-        if mfa is True:
+        if tri(mfa) is True:
             yield ctx.finding(Status.PASS, resource_arn=arn, resource_type="AwsIamUser", evidence=ev,
                               detail=f"Administrator-equivalent user {name} (via {via}) has MFA enabled." + note)
-        elif mfa is False:
-            kind = "console password and " if pw is True else ""
+        elif tri(mfa) is False:
+            kind = "console password and " if tri(pw) is True else ""
             yield ctx.finding(Status.FAIL, resource_arn=arn, resource_type="AwsIamUser", evidence=ev,
                               detail=f"User {name} is administrator-equivalent (via {via}) and has {kind}no MFA "
                                      "device." + note)
