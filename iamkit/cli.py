@@ -127,10 +127,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("assess", help="findings from evidence, no notebooks", epilog=EPILOG,
                        description="Assess evidence bundles (bundle folders or folders containing them) and "
-                                   "write findings.json and findings.csv.")
+                                   "write findings.json, findings.csv, findings.ocsf.json (OCSF Compliance Finding) "
+                                   "and findings.asff.json (AWS Security Finding Format).")
     p.add_argument("evidence", nargs="+", type=Path, metavar="EVIDENCE_DIR")
     p.add_argument("--out", type=Path, required=True, help="folder for the findings files")
     p.add_argument("--parameters", action="append", default=[], metavar="FILE")
+    p.add_argument("--exceptions", type=Path, metavar="FILE",
+                   help="accepted risks (YAML, see parameters/exceptions.yaml); expired or unmatched entries "
+                        "are listed in exceptions_report.json")
     p.add_argument("--fail-on", choices=["critical", "high", "medium", "low", "informational", "never"])
 
     sub.add_parser("policy", help="print the least-privilege IAM policy iamkit needs",
@@ -276,15 +280,23 @@ def _collect(args: argparse.Namespace, err: Console, target, accounts, progress)
 def _assess(args: argparse.Namespace, err: Console) -> int:
     from iamkit.checks import assess
     from iamkit.evidence import load_bundles
-    from iamkit.findings import Severity, Status, write_csv, write_json
+    from iamkit.exceptions import apply, load_exceptions, write_report
+    from iamkit.exports import write_all
+    from iamkit.findings import Severity, Status
     from iamkit.settings import load_settings
 
     settings = load_settings([Path(p) for p in args.parameters], fail_on=args.fail_on)
+    exc_file = args.exceptions or (Path(settings.exceptions_file) if settings.exceptions_file else None)
+    entries = load_exceptions(exc_file) if exc_file else []
     bundles, org = load_bundles(args.evidence)
-    findings = assess(bundles, settings, org)
+    findings, unused = apply(assess(bundles, settings, org), entries)
     args.out.mkdir(parents=True, exist_ok=True)
-    write_json(findings, args.out / "findings.json")
-    write_csv(findings, args.out / "findings.csv")
+    write_all(findings, args.out)
+    if exc_file:
+        write_report(unused, args.out / "exceptions_report.json")
+        for row in unused:
+            err.print(f"exception {row['check_id']} ({row.get('resource') or '*'}, owner {row['owner']}): "
+                      f"{row['message']}", highlight=False)
     counts: dict[str, int] = {}
     for f in findings:
         counts[f.status.value] = counts.get(f.status.value, 0) + 1
