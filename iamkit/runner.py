@@ -36,14 +36,16 @@ from pathlib import Path
 from typing import IO, Any
 
 from iamkit import __version__
-from iamkit import findings as findings_mod
 from iamkit.aws.session import AwsTarget, open_session
-from iamkit.checks import assess
 from iamkit.collect import ALL_OPERATIONS
 from iamkit.collect import bundle as collect_bundle
 from iamkit.errors import BadInputError, IamkitError
 from iamkit.evidence import MANIFEST, Bundle, atomic_write, iso
-from iamkit.findings import Finding, Severity, Status, load_json, sort_key, write_csv, write_json
+from iamkit.exceptions import apply as apply_exceptions
+from iamkit.exceptions import write_report as write_exception_report
+from iamkit.exports import write_all
+from iamkit.findings import Finding, Severity, Status, load_json, sort_key, write_json
+from iamkit.report.assessment import Assessment
 from iamkit.report.index import write_index
 from iamkit.report.render import render_account
 from iamkit.settings import Settings
@@ -193,6 +195,7 @@ class _Run:
         self.findings: dict[str, list[Finding]] = {}
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self._log = (self.run_dir / "run.log.jsonl").open("a", encoding="utf-8")
+        self._logs: dict[str, IO[str]] = {}
 
     # -- events and logs ---------------------------------------------------------------------------
     def emit(self, **ev: Any) -> None:
@@ -241,6 +244,23 @@ class _Run:
             self.organization = doc["organization"]
         return {a["account_id"]: a for a in doc.get("accounts", [])}
 
+    def reusable_evidence(self, rec: dict[str, Any] | None) -> Bundle | None:
+        """The bundle an interrupted run already collected for this account (same settings, manifest
+        verifies, the collection time recorded in run.json), so --resume does not collect it again."""
+        if not rec or not rec.get("collected_at"):
+            return None
+        path = self.evidence_root / rec["account_id"]
+        if not (path / MANIFEST).is_file():
+            return None
+        try:
+            b = Bundle(path)
+            if iso(b.collected_at) != rec["collected_at"] or b.verify():
+                return None
+        except IamkitError as exc:
+            self.emit(event="message", message=f"{rec['account_id']}: previous evidence unusable ({exc})")
+            return None
+        return b
+
     def reusable(self, rec: dict[str, Any] | None) -> list[Finding] | None:
         """The previous findings of an account whose outputs are complete and valid, else None."""
         if not rec or rec.get("status") != "ok":
@@ -263,68 +283,92 @@ class _Run:
             self.emit(event="message", message=f"{aid}: previous outputs unusable ({exc}); redoing it")
             return None
 
-    # -- one account ------------------------------------------------------------------------------
-    def process(self, session: Any, target: Any, org_bundle: Bundle | None) -> None:
-        aid = target.account_id
+    # -- one account, stage by stage -------------------------------------------------------------
+    def step(self, aid: str, stage: str, fn: Callable[[Callable[[str], None]], Any]) -> Any:
+        """Run ``fn(enter)`` as ``stage`` of account ``aid``; ``enter(sub)`` starts a sub-stage
+        (notebooks, html, pdf). Times every stage; any exception fails the account (recorded in
+        run.json, the run log and the account's log.txt with its traceback) and returns None."""
         acct = self.accounts[aid]
         adir = self.account_dir(aid)
         adir.mkdir(parents=True, exist_ok=True)
-        t_start = time.monotonic()
-        stage = "collect"
-        timings: dict[str, float] = {}
-        t_stage = time.monotonic()
+        timings = acct.setdefault("timings", {})
+        current = [stage, time.monotonic()]
         with (adir / "log.txt").open("a", encoding="utf-8") as log:
+            self._logs[aid] = log
 
             def enter(name: str) -> None:
-                nonlocal stage, t_stage
                 now = time.monotonic()
-                timings[stage] = round(timings.get(stage, 0.0) + now - t_stage, 3)
-                stage, t_stage = name, now
+                timings[current[0]] = round(timings.get(current[0], 0.0) + now - current[1], 3)
+                current[0], current[1] = name, now
                 acct["stage"] = name
                 log.write(f"{iso(datetime.now(UTC))} {aid} stage {name}\n")
                 log.flush()
                 self.emit(event="stage", account_id=aid, stage=name)
 
-            log.write(f"{iso(datetime.now(UTC))} {aid} run {self.opts.run_id} start\n")
-            acct.update(status="running", stage="collect")
-            self.emit(event="stage", account_id=aid, stage="collect")
+            acct.update(status="running", stage=stage)
+            log.write(f"{iso(datetime.now(UTC))} {aid} run {self.opts.run_id} stage {stage}\n")
+            self.emit(event="stage", account_id=aid, stage=stage)
             try:
-                path = collect_bundle.collect_account(collect_bundle.session_for(session, target),
-                                                      self.evidence_root, source=self.opts.source)
-                bundle = Bundle(path)
-                enter("assess")
-                found = assess([bundle], self.opts.settings, org_bundle)
-                write_json(found, adir / "findings.json")
-                if self.opts.reports:
-                    cover = self.cover(bundle)
-                    render_account(account_id=aid, evidence_dir=self.evidence_root, out_dir=adir, cover=cover,
-                                   parameters_files=self.opts.parameters_files, pdf=self.opts.pdf,
-                                   baseline=str(self.opts.baseline) if self.opts.baseline else None,
-                                   log=log, on_stage=enter)
-                enter("done")
+                result = fn(enter)
             except Exception as exc:  # recorded: one account never stops the others
-                now = time.monotonic()
-                timings[stage] = round(timings.get(stage, 0.0) + now - t_stage, 3)
                 reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 if not isinstance(exc, IamkitError):
                     reason = f"{type(exc).__name__}: {reason}"
-                log.write(f"{iso(datetime.now(UTC))} {aid} FAILED at {stage}: {reason}\n")
+                log.write(f"{iso(datetime.now(UTC))} {aid} FAILED at {current[0]}: {reason}\n")
                 log.write("".join(traceback.format_exception(exc)))
-                acct.update(status="failed", stage=stage, error=reason, timings=timings,
-                            seconds=round(time.monotonic() - t_start, 3))
-                self.emit(event="account_failed", account_id=aid, stage=stage, error=reason)
-                self.save()
-                return
-            timings.pop("done", None)
-            acct.update(status="ok", stage="done", error=None, timings=timings,
-                        seconds=round(time.monotonic() - t_start, 3), settings_fingerprint=self.fingerprint,
-                        collected_at=iso(bundle.collected_at), findings=len(found),
-                        failing=sum(1 for f in found if f.status == Status.FAIL),
-                        alias=acct.get("alias") or _alias(bundle))
-            log.write(f"{iso(datetime.now(UTC))} {aid} done in {acct['seconds']}s\n")
-        with self.lock:
-            self.findings[aid] = found
-        self.emit(event="account_done", account_id=aid, seconds=acct["seconds"], timings=timings)
+                acct.update(status="failed", stage=current[0], error=reason)
+                self.emit(event="account_failed", account_id=aid, stage=current[0], error=reason)
+                result = None
+            finally:
+                now = time.monotonic()
+                timings[current[0]] = round(timings.get(current[0], 0.0) + now - current[1], 3)
+                acct["seconds"] = round(sum(timings.values()), 3)
+                self._logs.pop(aid, None)
+        self.save()
+        return result
+
+    def collect(self, session: Any, target: Any) -> Bundle | None:
+        def go(_enter: Callable[[str], None]) -> Bundle:
+            path = collect_bundle.collect_account(collect_bundle.session_for(session, target),
+                                                  self.evidence_root, source=self.opts.source)
+            bundle = Bundle(path)
+            self.accounts[target.account_id].update(collected_at=iso(bundle.collected_at), alias=_alias(bundle))
+            return bundle
+
+        return self.step(target.account_id, "collect", go)
+
+    def assess(self, bundle: Bundle, assessment: Assessment) -> list[Finding] | None:
+        aid = bundle.account_id
+
+        def go(_enter: Callable[[str], None]) -> list[Finding]:
+            found = assessment.findings(bundle)
+            write_json(found, self.account_dir(aid) / "findings.json")
+            self.accounts[aid].update(findings=len(found), failing=sum(1 for f in found if f.status == Status.FAIL))
+            return found
+
+        return self.step(aid, "assess", go)
+
+    def render(self, bundle: Bundle) -> bool:
+        aid = bundle.account_id
+
+        def go(enter: Callable[[str], None]) -> bool:
+            render_account(account_id=aid, evidence_dir=self.evidence_root, out_dir=self.account_dir(aid),
+                           cover=self.cover(bundle), parameters_files=[str(self.resolved_parameters.resolve())],
+                           pdf=self.opts.pdf, baseline=str(self.opts.baseline) if self.opts.baseline else None,
+                           log=self._logs.get(aid), on_stage=enter)
+            return True
+
+        ok = bool(self.step(aid, "notebooks", go))
+        if ok:
+            self.finish_account(aid)
+        return ok
+
+    def finish_account(self, aid: str) -> None:
+        acct = self.accounts[aid]
+        if acct["status"] == "failed":
+            return
+        acct.update(status="ok", stage="done", error=None, settings_fingerprint=self.fingerprint)
+        self.emit(event="account_done", account_id=aid, seconds=acct.get("seconds"), timings=acct.get("timings"))
         self.save()
 
     def cover(self, bundle: Bundle) -> dict[str, str]:
@@ -380,10 +424,42 @@ class _Run:
             else:
                 todo.append(t)
         self.save()
-        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="iamkit-account") as pool:
-            futures = [pool.submit(self.process, session, t, org_bundle) for t in todo]
+        self.write_resolved_parameters()
+        bundles: dict[str, Bundle] = {}
+        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="iamkit-collect") as pool:
+            futures = {}
+            for t in todo:
+                prev = self.reusable_evidence(previous.get(t.account_id))
+                if prev is not None:
+                    bundles[t.account_id] = prev
+                    self.accounts[t.account_id].update(collected_at=previous[t.account_id]["collected_at"],
+                                                       alias=_alias(prev), evidence_reused=True)
+                    self.emit(event="message", message=f"{t.account_id}: evidence of the interrupted run reused")
+                else:
+                    futures[pool.submit(self.collect, session, t)] = t.account_id
             for fut in as_completed(futures):
-                fut.result()  # process() records every failure itself; anything here is a bug
+                b = fut.result()  # collect() records every failure itself; anything raised here is a bug
+                if b is not None:
+                    bundles[futures[fut]] = b
+        # one assessment over every bundle of the run (org context from the management account)
+        every = [*bundles.values(), *(Bundle(self.evidence_root / a) for a in self.findings)]
+        assessment = Assessment.build(every, org_bundle, s)
+        for aid in sorted(bundles):
+            found = self.assess(bundles[aid], assessment)
+            if found is None:
+                del bundles[aid]
+            else:
+                self.findings[aid] = found
+        if opts.reports:
+            with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="iamkit-render") as pool:
+                for fut in as_completed([pool.submit(self.render, bundles[a]) for a in sorted(bundles)]):
+                    fut.result()
+        else:
+            for aid in sorted(bundles):
+                self.finish_account(aid)
+        failed_ids = {a for a, rec in self.accounts.items() if rec["status"] == "failed"}
+        for aid in failed_ids:
+            self.findings.pop(aid, None)
         all_findings = sorted((f for fs in self.findings.values() for f in fs), key=sort_key)
         self.write_exports(all_findings)
         doc = self.save(finished=True)
@@ -424,12 +500,25 @@ class _Run:
         return Bundle(Path(path))
 
     def write_exports(self, all_findings: list[Finding]) -> None:
-        write_json(all_findings, self.run_dir / "findings.json")
-        write_csv(all_findings, self.run_dir / "findings.csv")
-        for name, fn_name in (("findings.ocsf.json", "write_ocsf"), ("findings.asff.json", "write_asff")):
-            fn = getattr(findings_mod, fn_name, None)
-            if fn is not None:
-                fn(all_findings, self.run_dir / name)
+        write_all(all_findings, self.run_dir)
+        entries = Assessment(self.opts.settings, [], None).exceptions()
+        if entries:
+            _, report = apply_exceptions(all_findings, entries)
+            write_exception_report(report, self.run_dir / "exceptions_report.json")
+
+    @property
+    def resolved_parameters(self) -> Path:
+        return self.run_dir / "parameters.resolved.yaml"
+
+    def write_resolved_parameters(self) -> None:
+        """The settings of this run as one YAML file (no secrets) with absolute paths: what every
+        notebook of the run loads, whatever its working directory."""
+        import yaml
+
+        data = self.opts.settings.model_dump(mode="json", exclude={"external_id", "profile", "endpoint_url"})
+        if data.get("exceptions_file"):
+            data["exceptions_file"] = str(Path(data["exceptions_file"]).resolve())
+        atomic_write(self.resolved_parameters, yaml.safe_dump(data, sort_keys=True).encode())
 
 
 def _alias(bundle: Bundle) -> str | None:
@@ -463,6 +552,13 @@ def render_run(run_dir: Path, *, pdf: bool = True, workers: int | None = None,
         raise BadInputError(f"{path}: unreadable run.json ({str(exc).splitlines()[0]})") from None
     monitor = progress if isinstance(progress, Monitor) else MessageMonitor(progress)
     bundles, org = load_bundles([run_dir / "evidence"])
+    assessment = Assessment.build(bundles, org, settings)
+    resolved = run_dir / "parameters.resolved.yaml"
+    if not resolved.is_file():
+        import yaml
+
+        data = settings.model_dump(mode="json", exclude={"external_id", "profile", "endpoint_url"})
+        atomic_write(resolved, yaml.safe_dump(data, sort_keys=True).encode())
     accounts = {a["account_id"]: a for a in doc.get("accounts", [])}
     lock = threading.Lock()
     results: dict[str, list[Finding]] = {}
@@ -479,14 +575,14 @@ def render_run(run_dir: Path, *, pdf: bool = True, workers: int | None = None,
                 problems = bundle.verify()
                 if problems:
                     raise BadInputError(problems[0])
-                found = assess([bundle], settings, org)
+                found = assessment.findings(bundle)
                 write_json(found, adir / "findings.json")
                 cover = {"Account": aid, "Collected at": iso(bundle.collected_at),
                          "Collected by": (bundle.manifest.get("caller_identity") or {}).get("Arn", "unknown"),
                          "Evidence source": bundle.source, "Run": str(doc.get("run_id")),
                          "Rendered again at": iso(datetime.now(UTC))}
                 render_account(account_id=aid, evidence_dir=run_dir / "evidence", out_dir=adir, cover=cover,
-                               parameters_files=[], pdf=pdf, log=alog,
+                               parameters_files=[str(resolved.resolve())], pdf=pdf, log=alog,
                                on_stage=lambda s: monitor.event({"event": "stage", "account_id": aid, "stage": s}))
             except Exception as exc:  # recorded in run.json; the other accounts go on
                 reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -503,8 +599,7 @@ def render_run(run_dir: Path, *, pdf: bool = True, workers: int | None = None,
         for fut in as_completed([pool.submit(one, b) for b in bundles]):
             fut.result()
     all_findings = sorted((f for fs in results.values() for f in fs), key=sort_key)
-    write_json(all_findings, run_dir / "findings.json")
-    write_csv(all_findings, run_dir / "findings.csv")
+    write_all(all_findings, run_dir)
     doc["accounts"] = [accounts[k] for k in sorted(accounts)]
     doc["rendered_at"] = iso(datetime.now(UTC))
     atomic_write(path, json.dumps(doc, indent=1, default=str).encode())

@@ -22,12 +22,12 @@ import plotly.graph_objects as go
 from IPython.display import HTML, display
 
 from iamkit import __version__
-from iamkit.checks import assess
 from iamkit.checks.registry import AREA_TITLES, metadata
 from iamkit.errors import EvidenceError
 from iamkit.evidence import Bundle, iso, load_bundles
 from iamkit.findings import Finding, Severity, Status, sort_key
 from iamkit.model import AccountModel, MissingEvidence
+from iamkit.report.assessment import Assessment
 from iamkit.report.charts import TableUnavailable
 from iamkit.report.tables import FINDING_COLUMNS, findings_frame, html_table
 from iamkit.settings import Settings, load_settings
@@ -48,15 +48,6 @@ class AccountView:
 
     def area(self, *areas: str) -> list[Finding]:
         return [f for f in self.findings if f.area in areas]
-
-
-def _org_model(org_bundle: Bundle | None) -> Any:
-    if org_bundle is None:
-        return None
-    from iamkit import model
-
-    cls = getattr(model, "OrgModel", None)
-    return cls(org_bundle) if cls is not None else None
 
 
 def load(evidence_dir: str | Path, account_id: str, parameters_files: Sequence[str] = (),
@@ -82,8 +73,9 @@ def load(evidence_dir: str | Path, account_id: str, parameters_files: Sequence[s
     settings = load_settings([Path(p) for p in parameters_files],
                              thresholds=thresholds or None)
     bundle = matches[0]
-    return AccountView(bundle, AccountModel(bundle), settings, assess([bundle], settings, org),
-                       org_bundle=org, org=_org_model(org), evidence_dir=Path(evidence_dir))
+    run = Assessment.build(bundles, org, settings)
+    return AccountView(bundle, run.model(bundle), settings, run.findings(bundle),
+                       org_bundle=org, org=run.org, evidence_dir=Path(evidence_dir))
 
 
 def show_html(markup: str) -> None:

@@ -149,3 +149,28 @@ def test_render_again_from_evidence_only(demo_run, tmp_path):
                           for f in json.loads((run / "findings.json").read_text()) if f["account_id"] == aid}
     assert keyset(copy) == keyset(demo_run)
     assert (copy / "accounts" / aid / "report.html").is_file() and (copy / "index.html").is_file()
+
+
+def test_resume_skips_complete_accounts_and_redoes_incomplete_ones(demo_run, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(demo_run, copy)
+    accts = accounts(copy)
+    redo = accts[-1]["account_id"]
+    (copy / "accounts" / redo / "report.pdf").unlink()
+    before = {a["account_id"]: json.loads((copy / "evidence" / a["account_id"] / "manifest.json").read_text())
+              ["collected_at"] for a in accts}
+    proc = iamkit("--quiet", "demo", "--out", str(copy), "--resume")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    after = {a["account_id"]: a for a in accounts(copy)}
+    for a in accts:
+        aid = a["account_id"]
+        manifest = json.loads((copy / "evidence" / aid / "manifest.json").read_text())
+        if aid == redo:
+            assert not after[aid].get("resumed") and (copy / "accounts" / aid / "report.pdf").is_file()
+        else:
+            assert after[aid].get("resumed") is True and manifest["collected_at"] == before[aid]
+    keys = lambda run: {(f["check_id"], f["account_id"], f["region"], f["resource_arn"], f["status"])  # noqa: E731
+                        for f in json.loads((run / "findings.json").read_text())}
+    assert keys(copy) == keys(demo_run)
