@@ -28,10 +28,11 @@ def _cell(col: str, value: Any) -> str:
 def html_table(df: pd.DataFrame, columns: Sequence[str] | None = None, *, caption: str | None = None) -> str:
     """A complete, escaped, sortable (in HTML) table of ``df``."""
     cols = list(columns or df.columns)
-    head = "".join(f"<th>{html.escape(c.replace('_', ' '))}</th>" for c in cols)
+    head = "".join(f'<th class="c-{html.escape(c)}">{html.escape(c.replace("_", " "))}</th>' for c in cols)
     rows = []
     for rec in df[cols].itertuples(index=False, name=None):
-        rows.append("<tr>" + "".join(f"<td>{_cell(c, v)}</td>" for c, v in zip(cols, rec, strict=True)) + "</tr>")
+        rows.append("<tr>" + "".join(f'<td class="c-{html.escape(c)}">{_cell(c, v)}</td>'
+                                     for c, v in zip(cols, rec, strict=True)) + "</tr>")
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     return (f'<table class="iamkit-table">{cap}<thead><tr>{head}</tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table>")
