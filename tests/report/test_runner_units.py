@@ -41,3 +41,30 @@ def test_bad_parameters_give_one_line(tmp_path: Path):
     with pytest.raises(BadInputError) as exc:
         load_settings([bad])
     assert "\n" not in str(exc.value)
+
+
+def test_json_lines_and_rich_monitors_accept_every_event():
+    import io
+    import json
+
+    from rich.console import Console
+
+    from iamkit.runner import JsonLinesMonitor, RichMonitor
+
+    events = [{"event": "run_start", "accounts": 2}, {"event": "stage", "account_id": "1", "stage": "collect"},
+              {"event": "account_done", "account_id": "1"}, {"event": "account_skipped", "account_id": "2"},
+              {"event": "account_failed", "account_id": "3", "stage": "collect", "error": "AccessDenied"},
+              {"event": "message", "message": "hello"}, {"event": "organization_done"}]
+    buf = io.StringIO()
+    mon = JsonLinesMonitor(buf)
+    for e in events:
+        mon.event(e)
+    assert [json.loads(line)["event"] for line in buf.getvalue().splitlines()] == [e["event"] for e in events]
+    out = io.StringIO()
+    rich = RichMonitor(Console(file=out, force_terminal=False, width=120))
+    rich.start(3)
+    for e in events:
+        rich.event(e)
+    rich.finish()
+    text = out.getvalue()
+    assert "failed 3 at collect: AccessDenied" in text and "1 done" in text and "1 failed" in text
