@@ -135,12 +135,18 @@ def main() -> None:
     doc = json.loads((last_run / "run.json").read_text())
     doc["accounts"] = [a for a in doc["accounts"] if a["account_id"] in accounts]
     (sub / "run.json").write_text(json.dumps(doc))
+    n = len(accounts)
+    os.environ["IAMKIT_KERNELS"] = "fresh"
+    t0 = time.monotonic()
+    render_run(sub, pdf=False, workers=1)
+    cold = time.monotonic() - t0
+    os.environ["IAMKIT_KERNELS"] = "fork"
     t0 = time.monotonic()
     render_run(sub, pdf=False, workers=1)
     ours = time.monotonic() - t0
     theirs = naive(last_run, accounts, tmp / "naive")
-    n = len(accounts)
-    print(f"report generation for {n} accounts, 1 worker, no PDF: iamkit {ours / n:.1f}s/account, "
+    print(f"report generation for {n} accounts, 1 worker, no PDF: iamkit {ours / n:.1f}s/account "
+          f"(forked kernels; {cold / n:.1f}s/account with a cold kernel per notebook), "
           f"naive papermill+nbconvert CLI {theirs / n:.1f}s/account: naive/iamkit = {theirs / ours:.2f}x")
 
 
