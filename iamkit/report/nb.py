@@ -129,7 +129,8 @@ def show_check_summary(findings: Iterable[Finding], area: str | Sequence[str] | 
     if df.empty:
         show_html("<p><em>No check of this area is available in this iamkit version.</em></p>")
         return
-    show_html(html_table(df.sort_values("check_id")))
+    df = df.sort_values("check_id").rename(columns={"NOT_APPLICABLE": "N/A"})
+    show_html(html_table(df))
 
 
 def show_figure(fig: go.Figure, reading: str) -> None:
