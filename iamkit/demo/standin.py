@@ -27,6 +27,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from moto.iam import models as iam_models
@@ -111,7 +112,8 @@ def _install_patches() -> None:
             if root is not None and root.mfa == "virtual" and not marker and assignment_status != "Unassigned":
                 dev = iam_models.VirtualMfaDevice(self.account_id, "us-east-1", "/root-account-mfa-device")
                 dev.enable_date = root.mfa_enabled or root.created
-                dev.user_attribute = {"Arn": f"arn:aws:iam::{self.account_id}:root", "UserId": self.account_id}
+                dev.user = SimpleNamespace(path="/", id=self.account_id, arn=f"arn:aws:iam::{self.account_id}:root",
+                                           create_date=root.created)
                 devices = [dev, *devices]
             return devices, next_marker
 
