@@ -1,30 +1,70 @@
 """Checks: pure functions from model tables to findings, one module per area.
 
-``assess(bundles, settings)`` runs every registered check on every account bundle.
+``assess(bundles, settings, org_bundle)`` runs every registered check on every account bundle. The
+organization bundle (when present) becomes an :class:`~iamkit.model.OrgModel` shared by all accounts;
+facts only one account can see (the management account's ``ListOrganizationsFeatures`` answer, the
+organization-wide Access Analyzer analyzers of the delegated administrator) are lifted onto it so the
+member accounts' checks can use them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from iamkit.checks import root  # noqa: F401  (registers the root checks)
+from iamkit.checks import (  # noqa: F401  (importing a module registers its checks)
+    cross_account,
+    mfa,
+    passwords,
+    privilege,
+    root,
+    rotation,
+    scp,
+)
 from iamkit.checks.registry import CheckContext, registered, run_check
 from iamkit.evidence import Bundle
 from iamkit.findings import Finding, sort_key
-from iamkit.model import AccountModel
+from iamkit.model import ORG_FEATURES, AccountModel, OrgModel, analyzer_file
 from iamkit.settings import Settings
 
 
-def assess_account(bundle: Bundle, settings: Settings, org: object = None) -> list[Finding]:
-    account = AccountModel(bundle)
+def account_model(bundle: Bundle, settings: Settings, org: OrgModel | None = None) -> AccountModel:
+    """The model the checks see for one account (what notebooks should use too)."""
+    return AccountModel(bundle, org=org, trusted_account_ids=settings.trusted_account_ids,
+                        known_vendor_accounts=settings.known_vendor_accounts)
+
+
+def org_model(org_bundle: Bundle | OrgModel | None, accounts: Iterable[Bundle] = ()) -> OrgModel | None:
+    """OrgModel of the organization bundle, enriched from the account bundles (see module docstring)."""
+    if org_bundle is None:
+        return None
+    org = org_bundle if isinstance(org_bundle, OrgModel) else OrgModel(org_bundle)
+    for b in accounts:
+        if b.account_id == org.management_account_id and b.has(ORG_FEATURES):
+            org.features = list(b.json(ORG_FEATURES).get("EnabledFeatures") or [])
+            org.features_ref = b.ref(ORG_FEATURES, "EnabledFeatures")
+        for region in b.manifest.get("regions") or []:
+            if not b.has(analyzer_file(region)):
+                continue
+            for a in b.json(analyzer_file(region)).get("analyzers") or []:
+                if a.get("type") == "ORGANIZATION" and a.get("status") == "ACTIVE":
+                    org.org_analyzers.setdefault(region, []).append(str(a.get("arn")))
+    return org
+
+
+def assess_account(bundle: Bundle, settings: Settings, org: OrgModel | Bundle | None = None) -> list[Finding]:
+    if isinstance(org, Bundle):
+        org = org_model(org, [bundle])
+    account = account_model(bundle, settings, org)
     out: list[Finding] = []
     for check_id in sorted(registered()):
         out.extend(run_check(check_id, CheckContext(account=account, settings=settings, org=org)))
     return sorted(out, key=sort_key)
 
 
-def assess(bundles: Iterable[Bundle], settings: Settings, org: object = None) -> list[Finding]:
+def assess(bundles: Iterable[Bundle], settings: Settings, org: OrgModel | Bundle | None = None) -> list[Finding]:
+    bundles = list(bundles)
+    org_m = org_model(org, bundles) if isinstance(org, Bundle) else org
     out: list[Finding] = []
     for b in bundles:
-        out.extend(assess_account(b, settings, org))
+        out.extend(assess_account(b, settings, org_m))
     return sorted(out, key=sort_key)

@@ -94,6 +94,14 @@ class CheckContext:
     def meta(self) -> CheckMeta:
         return metadata()[self.check_id]
 
+    @property
+    def thresholds(self) -> Any:
+        return self.settings.thresholds
+
+    def cr_note(self) -> str:
+        """How fresh the credential report is, for details of findings that rest on it."""
+        return self.account.credential_report_note(self.settings.thresholds.credential_report_cache_hours)
+
     def finding(self, status: Status, *, resource_arn: str, resource_type: str, detail: str,
                 evidence: Iterable[dict[str, Any] | Evidence] = (), region: str = "global",
                 title: str | None = None, severity: Severity | None = None) -> Finding:

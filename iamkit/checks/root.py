@@ -1,40 +1,262 @@
-"""Root user checks (CIS AWS Foundations section 2: root access keys, MFA, hardware MFA, use)."""
+"""Root user checks (CIS AWS Foundations 7.0 section 2: 2.1.1, 2.4-2.7).
+
+Evidence: the ``<root_account>`` row of the credential report, the account summary, the virtual MFA
+device list, CloudTrail root events and the organization's ``ListOrganizationsFeatures`` answer.
+
+"Root has credentials" means: a password (``password_enabled`` true, or ``not_supported`` with a
+``password_last_used`` other than ``N/A``: AWS writes ``no_information`` for a password never used
+and ``N/A`` when there is no password), an access key (active or not), an active signing certificate
+or an MFA device. A member account whose root has none of them while the organization has
+``RootCredentialsManagement`` enabled is centrally managed: root MFA does not apply (NOT_APPLICABLE).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pandas as pd
 
 from iamkit.checks.registry import CheckContext, check
 from iamkit.findings import Finding, Status
-from iamkit.model import ACCOUNT_SUMMARY, CREDENTIAL_REPORT, ROOT_USER
+from iamkit.model import (
+    ACCOUNT_SUMMARY,
+    CREDENTIAL_REPORT,
+    ORG_FEATURES,
+    ROOT_ACTIVITY,
+    ROOT_USER,
+    VIRTUAL_MFA,
+    MissingEvidence,
+)
+
+ROOT_MGMT_FEATURE = "RootCredentialsManagement"
+
+
+def _true(v: Any) -> bool:
+    return v is not None and not pd.isna(v) and bool(v)
+
+
+def root_credentials(row: dict[str, Any]) -> list[str]:
+    """The kinds of credential the root row shows (empty: root has no credentials)."""
+    out = []
+    pw_raw = str(row.get("password_last_used_raw", "N/A"))
+    if _true(row.get("password_enabled")) or (pd.isna(row.get("password_enabled")) and pw_raw != "N/A"):
+        out.append("password")
+    for slot in (1, 2):
+        if _true(row.get(f"access_key_{slot}_active")) or not pd.isna(row.get(f"access_key_{slot}_last_rotated")):
+            out.append(f"access key {slot}")
+    for slot in (1, 2):
+        if _true(row.get(f"cert_{slot}_active")):
+            out.append(f"signing certificate {slot}")
+    if _true(row.get("mfa_active")):
+        out.append("MFA device")
+    return out
+
+
+def central_root_management(ctx: CheckContext) -> tuple[bool | None, str, list[dict[str, Any]]]:
+    """(enabled?, phrase, evidence): whether the organization has RootCredentialsManagement on.
+    None when unknown (no ListOrganizationsFeatures answer for this account or its organization)."""
+    acct = ctx.account
+    if acct.bundle.has(ORG_FEATURES):
+        feats = acct.organizations_features
+        return (ROOT_MGMT_FEATURE in feats, f"organization features: {', '.join(feats) or 'none'}",
+                [acct.ref(ORG_FEATURES, "EnabledFeatures")])
+    if ctx.org is not None and ctx.org.features is not None:
+        return (ROOT_MGMT_FEATURE in ctx.org.features,
+                f"organization features (management account): {', '.join(ctx.org.features) or 'none'}",
+                [ctx.org.features_ref] if ctx.org.features_ref else [])
+    return None, f"{ORG_FEATURES}: {acct.bundle.missing_reason(ORG_FEATURES)}", []
+
+
+def _root(ctx: CheckContext) -> tuple[dict[str, Any] | None, str, list[dict[str, Any]]]:
+    acct = ctx.account
+    row = acct.root_row()
+    return row, acct.root_arn(), [acct.ref(CREDENTIAL_REPORT, f"user={ROOT_USER}")]
+
+
+def _centrally_managed_without_credentials(ctx: CheckContext, row: dict[str, Any]) -> str | None:
+    """A phrase when root has no credentials under centralized root management, else None."""
+    if root_credentials(row):
+        return None
+    enabled, phrase, _ = central_root_management(ctx)
+    if enabled:
+        return f"The root user has no credentials and the organization manages root access centrally ({phrase})."
+    return None
+
+
+@check("iam.root.access_keys_absent")
+def root_access_keys_absent(ctx: CheckContext) -> Iterator[Finding]:
+    acct = ctx.account
+    arn = acct.root_arn()
+    facts, ev, present = [], [], False
+    have_cr = acct.bundle.has(CREDENTIAL_REPORT)
+    if have_cr:
+        row = acct.root_row()
+        if row is None:
+            yield ctx.error(f"the credential report has no {ROOT_USER} row", resource_arn=arn)
+            return
+        keys = [k for k in root_credentials(row) if k.startswith("access key")]
+        present = present or bool(keys)
+        states = [("active" if _true(row.get(f"access_key_{k[-1]}_active")) else "inactive") for k in keys]
+        facts.append("credential report: " + (", ".join(f"{k} ({st})" for k, st in zip(keys, states, strict=True))
+                                               if keys else "no access keys"))
+        ev.append(acct.ref(CREDENTIAL_REPORT, f"user={ROOT_USER} columns=access_key_*"))
+    if acct.bundle.has(ACCOUNT_SUMMARY):
+        n = acct.account_summary.get("AccountAccessKeysPresent")
+        if n is not None:
+            present = present or int(n) > 0
+            facts.append(f"account summary AccountAccessKeysPresent={n}")
+            ev.append(acct.ref(ACCOUNT_SUMMARY, "SummaryMap.AccountAccessKeysPresent"))
+    if not facts:
+        raise MissingEvidence(acct.bundle, CREDENTIAL_REPORT)
+    status = Status.FAIL if present else Status.PASS
+    text = "The root user has access keys" if present else "The root user has no access keys"
+    yield ctx.finding(status, resource_arn=arn, resource_type="AwsAccount", evidence=ev,
+                      detail=f"{text} ({'; '.join(facts)}).")
 
 
 @check("iam.root.mfa_enabled")
 def root_mfa_enabled(ctx: CheckContext) -> Iterator[Finding]:
     acct = ctx.account
-    row = acct.root_row()
-    arn = acct.root_arn()
-    ev = [acct.bundle.ref(CREDENTIAL_REPORT, f"user={ROOT_USER} column=mfa_active")]
+    row, arn, ev = _root(ctx)
     if row is None:
         yield ctx.error(f"the credential report has no {ROOT_USER} row", resource_arn=arn)
         return
+    ev = [acct.ref(CREDENTIAL_REPORT, f"user={ROOT_USER} column=mfa_active")]
     mfa = row.get("mfa_active")
     summary_mfa = None
     if acct.bundle.has(ACCOUNT_SUMMARY):
         summary_mfa = acct.account_summary.get("AccountMFAEnabled")
-        ev.append(acct.bundle.ref(ACCOUNT_SUMMARY, "SummaryMap.AccountMFAEnabled"))
+        ev.append(acct.ref(ACCOUNT_SUMMARY, "SummaryMap.AccountMFAEnabled"))
+    facts = f"credential report mfa_active={str(row.get('mfa_active')).lower()}" + (
+        f", account summary AccountMFAEnabled={summary_mfa}" if summary_mfa is not None else "")
     if mfa is None or pd.isna(mfa):
         yield ctx.error(f"mfa_active of {ROOT_USER} is '{row.get('mfa_active')}'", resource_arn=arn)
     elif bool(mfa):
         yield ctx.finding(Status.PASS, resource_arn=arn, resource_type="AwsAccount", evidence=ev,
-                          detail="The root user has an MFA device (credential report mfa_active=true"
-                                 + (f", account summary AccountMFAEnabled={summary_mfa}" if summary_mfa is not None
-                                    else "") + ").")
+                          detail=f"The root user has an MFA device ({facts}).")
+    elif (why := _centrally_managed_without_credentials(ctx, row)) is not None:
+        yield ctx.finding(Status.NOT_APPLICABLE, resource_arn=arn, resource_type="AwsAccount", evidence=ev,
+                          detail=f"{why} Nobody can sign in as root, so root MFA does not apply ({facts}).")
+    else:
+        creds = root_credentials(row)
+        yield ctx.finding(Status.FAIL, resource_arn=arn, resource_type="AwsAccount", evidence=ev,
+                          detail=f"The root user has no MFA device ({facts}); root credentials: "
+                                 f"{', '.join(creds) or 'none visible, but root access is not centrally managed'}.")
+
+
+@check("iam.root.hardware_mfa")
+def root_hardware_mfa(ctx: CheckContext) -> Iterator[Finding]:
+    acct = ctx.account
+    row, arn, ev = _root(ctx)
+    if row is None:
+        yield ctx.error(f"the credential report has no {ROOT_USER} row", resource_arn=arn)
+        return
+    mfa = row.get("mfa_active")
+    if mfa is None or pd.isna(mfa):
+        yield ctx.error(f"mfa_active of {ROOT_USER} is '{mfa}'", resource_arn=arn)
+        return
+    if not bool(mfa):
+        if (why := _centrally_managed_without_credentials(ctx, row)) is not None:
+            yield ctx.finding(Status.NOT_APPLICABLE, resource_arn=arn, resource_type="AwsAccount", evidence=ev,
+                              detail=f"{why} Root MFA does not apply.")
+        else:
+            yield ctx.finding(Status.FAIL, resource_arn=arn, resource_type="AwsAccount", evidence=ev,
+                              detail="The root user has no MFA device at all, hence no hardware MFA "
+                                     "(credential report mfa_active=false).")
+        return
+    virt = acct.virtual_mfa_devices
+    root_virtual = virt[(virt["user_arn"] == arn)
+                        | virt["serial"].astype("string").str.endswith(":mfa/root-account-mfa-device").fillna(False)]
+    ev.append(acct.ref(VIRTUAL_MFA, "VirtualMFADevices[User.Arn=root]"))
+    if root_virtual.empty:
+        yield ctx.finding(Status.PASS, resource_arn=arn, resource_type="AwsAccount", evidence=ev,
+                          detail="The root user has MFA and no virtual MFA device is assigned to it, so the device "
+                                 "is a hardware token or security key.")
     else:
         yield ctx.finding(Status.FAIL, resource_arn=arn, resource_type="AwsAccount", evidence=ev,
-                          detail="The root user has no MFA device (credential report mfa_active=false"
-                                 + (f", account summary AccountMFAEnabled={summary_mfa}" if summary_mfa is not None
-                                    else "") + ").")
+                          detail=f"The root user's MFA is a virtual device ({root_virtual.iloc[0]['serial']}).")
 
+
+@check("iam.root.recent_use")
+def root_recent_use(ctx: CheckContext) -> Iterator[Finding]:
+    acct = ctx.account
+    row, arn, ev = _root(ctx)
+    if row is None:
+        yield ctx.error(f"the credential report has no {ROOT_USER} row", resource_arn=arn)
+        return
+    window = ctx.thresholds.root_usage_window_days
+    since = pd.Timestamp(acct.now) - pd.Timedelta(days=window)
+    uses = []
+    for col, what in (("password_last_used", "password (console sign-in)"),
+                      ("access_key_1_last_used_date", "access key 1"), ("access_key_2_last_used_date", "access key 2")):
+        ts = row.get(col)
+        if ts is not None and not pd.isna(ts) and ts >= since:
+            uses.append(f"{what} last used {ts:%Y-%m-%d %H:%M} UTC ({(pd.Timestamp(acct.now) - ts).days} days ago)")
+    events_txt, ct_note = "", ""
+    if acct.bundle.has(ROOT_ACTIVITY):
+        ev.append(acct.ref(ROOT_ACTIVITY, "regions.*"))
+        events = acct.root_events
+        recent = events[events["event_time"] >= since]
+        if not recent.empty:
+            shown = "; ".join(f"{r.event_time:%Y-%m-%d %H:%M} {r.event_name} from {r.source_ip or '?'} ({r.region})"
+                              for r in recent.head(10).itertuples())
+            more = f" and {len(recent) - 10} more" if len(recent) > 10 else ""
+            uses.append(f"{len(recent)} CloudTrail root event(s): {shown}{more}")
+        failed_regions = sorted({e.get("region", "?") for e in acct.bundle.errors
+                                 if e.get("operation") == "LookupEvents"})
+        if failed_regions:
+            ct_note = f" CloudTrail lookup failed in {', '.join(failed_regions)}."
+    else:
+        ct_note = (f" CloudTrail root events are not available ({acct.bundle.missing_reason(ROOT_ACTIVITY)}); "
+                   "the verdict rests on the credential report alone.")
+    if uses:
+        yield ctx.finding(Status.FAIL, resource_arn=arn, resource_type="AwsAccount", evidence=ev,
+                          detail=f"The root user was used within the last {window} days: {'; '.join(uses)}.{ct_note}"
+                                 + ctx.cr_note())
+    else:
+        last = row.get("password_last_used_raw")
+        yield ctx.finding(Status.PASS, resource_arn=arn, resource_type="AwsAccount", evidence=ev,
+                          detail=f"No root sign-in, key use or CloudTrail root event within the last {window} days "
+                                 f"(password_last_used={last}).{events_txt}{ct_note}" + ctx.cr_note())
+
+
+@check("org.root.centralized_management")
+def org_root_centralized(ctx: CheckContext) -> Iterator[Finding]:
+    acct = ctx.account
+    arn = acct.root_arn()
+    kind, why, ev = acct.membership()
+    if kind == "standalone":
+        yield ctx.finding(Status.NOT_APPLICABLE, resource_arn=arn, resource_type="AwsAccount", evidence=ev,
+                          detail=f"Centralized root access needs AWS Organizations; {why}.")
+        return
+    enabled, phrase, fev = central_root_management(ctx)
+    if enabled is None:
+        yield ctx.error(f"whether the organization manages root access centrally is unknown ({phrase})",
+                        resource_arn=arn)
+        return
+    ev = ev + fev
+    if not enabled:
+        yield ctx.finding(Status.FAIL, resource_arn=arn, resource_type="AwsAccount", evidence=ev,
+                          detail=f"The organization does not manage root access centrally ({phrase}).")
+        return
+    mgmt = ctx.org.management_account_id if ctx.org is not None else ""
+    if acct.account_id == mgmt:
+        yield ctx.finding(Status.PASS, resource_arn=arn, resource_type="AwsAccount", evidence=ev,
+                          detail=f"Centralized root access is enabled ({phrase}); this is the management account, "
+                                 "whose root keeps its credentials (the feature covers member accounts only).")
+        return
+    row = acct.root_row()
+    if row is None:
+        yield ctx.error(f"the credential report has no {ROOT_USER} row", resource_arn=arn)
+        return
+    ev.append(acct.ref(CREDENTIAL_REPORT, f"user={ROOT_USER}"))
+    creds = root_credentials(row)
+    if creds:
+        yield ctx.finding(Status.FAIL, resource_arn=arn, resource_type="AwsAccount", evidence=ev,
+                          detail=f"Centralized root access is enabled ({phrase}) but this member's root user still "
+                                 f"has credentials: {', '.join(creds)}.")
+    else:
+        yield ctx.finding(Status.PASS, resource_arn=arn, resource_type="AwsAccount", evidence=ev,
+                          detail=f"Centralized root access is enabled ({phrase}) and this member's root user has no "
+                                 "password, access keys, certificates or MFA devices.")

@@ -4,7 +4,11 @@ from iamkit.checks import assess_account
 from iamkit.evidence import Bundle
 from iamkit.findings import Status
 from iamkit.settings import load_settings
+from tests.checks.helpers import ACCT, cred_report, cred_row, run
 from tests.conftest import CRED_HEADER, root_row
+
+ROOT = f"arn:aws:iam::{ACCT}:root"
+CR = "iam/credential_report.csv"
 
 
 def _root_mfa(bundle_path):
@@ -52,3 +56,79 @@ def test_tampered_evidence_is_an_error_not_a_pass(make_bundle):
     [f] = _root_mfa(path)
     assert f.status == Status.ERROR
     assert "sha256" in f.detail
+
+
+def test_root_mfa_not_applicable_without_credentials_under_central_management(tmp_path):
+    files = {CR: cred_report(cred_row("<root_account>", pw_used=None, mfa=False)),
+             "iam/organizations_features.json": {"OrganizationId": "o-abc",
+                                                 "EnabledFeatures": ["RootCredentialsManagement"]}}
+    for check in ("iam.root.mfa_enabled", "iam.root.hardware_mfa"):
+        [f] = run(tmp_path / check, files, check)
+        assert f.status == Status.NOT_APPLICABLE, f.detail
+        assert "centrally" in f.detail
+
+
+def test_root_without_password_but_no_central_management_still_fails(tmp_path):
+    files = {CR: cred_report(cred_row("<root_account>", pw_used=None, mfa=False)),
+             "iam/organizations_features.json": {"OrganizationId": "o-abc", "EnabledFeatures": []}}
+    [f] = run(tmp_path, files, "iam.root.mfa_enabled")
+    assert f.status == Status.FAIL
+
+
+def test_root_access_keys(tmp_path):
+    [f] = run(tmp_path / "a", {CR: cred_report(cred_row("<root_account>", keys=[{"active": False, "rotated": 500}]))},
+              "iam.root.access_keys_absent")
+    assert f.status == Status.FAIL and "access key 1 (inactive)" in f.detail
+    [f] = run(tmp_path / "b", {CR: cred_report(cred_row("<root_account>"))}, "iam.root.access_keys_absent")
+    assert f.status == Status.PASS
+    # the account summary alone is enough evidence
+    [f] = run(tmp_path / "c", {"iam/account_summary.json": {"SummaryMap": {"AccountAccessKeysPresent": 1}}},
+              "iam.root.access_keys_absent")
+    assert f.status == Status.FAIL
+    [f] = run(tmp_path / "d", {}, "iam.root.access_keys_absent")
+    assert f.status == Status.ERROR
+
+
+def test_root_hardware_mfa(tmp_path):
+    cr = {CR: cred_report(cred_row("<root_account>", mfa=True))}
+    virt = {"VirtualMFADevices": [{"SerialNumber": f"arn:aws:iam::{ACCT}:mfa/root-account-mfa-device",
+                                   "User": {"Arn": ROOT}, "EnableDate": "2024-01-01T00:00:00Z"}]}
+    [f] = run(tmp_path / "v", {**cr, "iam/virtual_mfa_devices.json": virt}, "iam.root.hardware_mfa")
+    assert f.status == Status.FAIL and "virtual" in f.detail
+    [f] = run(tmp_path / "h", {**cr, "iam/virtual_mfa_devices.json": {"VirtualMFADevices": []}},
+              "iam.root.hardware_mfa")
+    assert f.status == Status.PASS
+    [f] = run(tmp_path / "m", cr, "iam.root.hardware_mfa")
+    assert f.status == Status.ERROR and "virtual_mfa_devices" in f.detail
+    [f] = run(tmp_path / "n", {CR: cred_report(cred_row("<root_account>", mfa=False))}, "iam.root.hardware_mfa")
+    assert f.status == Status.FAIL
+
+
+def test_root_recent_use(tmp_path):
+    [f] = run(tmp_path / "a", {CR: cred_report(cred_row("<root_account>", pw_used=12))}, "iam.root.recent_use")
+    assert f.status == Status.FAIL and "12 days ago" in f.detail
+    [f] = run(tmp_path / "b", {CR: cred_report(cred_row("<root_account>", pw_used=200))}, "iam.root.recent_use")
+    assert f.status == Status.PASS and "CloudTrail root events are not available" in f.detail
+    events = {"regions": {"eu-west-1": [{"EventTime": "2026-10-30T08:00:00Z", "EventName": "ConsoleLogin",
+                                         "CloudTrailEvent": '{"sourceIPAddress": "203.0.113.9", "userAgent": "x"}'}]},
+              "window_days": 90}
+    [f] = run(tmp_path / "c", {CR: cred_report(cred_row("<root_account>", pw_used=200)),
+                               "cloudtrail/root_activity.json": events}, "iam.root.recent_use")
+    assert f.status == Status.FAIL and "ConsoleLogin from 203.0.113.9 (eu-west-1)" in f.detail
+
+
+def test_centralized_root_management(tmp_path):
+    feats = {"OrganizationId": "o-abc", "EnabledFeatures": ["RootCredentialsManagement", "RootSessions"]}
+    [f] = run(tmp_path / "a", {CR: cred_report(cred_row("<root_account>", pw_used=None)),
+                               "iam/organizations_features.json": feats}, "org.root.centralized_management")
+    assert f.status == Status.PASS
+    [f] = run(tmp_path / "b", {CR: cred_report(cred_row("<root_account>", pw_used="no_information")),
+                               "iam/organizations_features.json": feats}, "org.root.centralized_management")
+    assert f.status == Status.FAIL and "password" in f.detail
+    [f] = run(tmp_path / "c", {CR: cred_report(cred_row("<root_account>"))}, "org.root.centralized_management",
+              errors=[{"collector": "iam", "operation": "ListOrganizationsFeatures",
+                       "code": "AWSOrganizationsNotInUseException", "message": "not in use",
+                       "file": "iam/organizations_features.json"}])
+    assert f.status == Status.NOT_APPLICABLE
+    [f] = run(tmp_path / "d", {CR: cred_report(cred_row("<root_account>"))}, "org.root.centralized_management")
+    assert f.status == Status.ERROR

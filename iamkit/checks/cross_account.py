@@ -1,0 +1,190 @@
+"""Cross-account access: role trust policies and IAM Access Analyzer (CIS 7.0 2.18, 2.21 partly).
+
+Evidence: GAAD role trust policies (analysed by :func:`iamkit.policy.analyze_trust_policy` into the
+model's ``trust`` table), the organization's account list, the ``trusted_account_ids`` and
+``known_vendor_accounts`` parameters, and ``access_analyzer/<region>.json`` per enabled region.
+
+Role checks give one finding per role. Service-linked roles (path ``/aws-service-role/``) and IAM
+Identity Center roles (``/aws-reserved/sso.amazonaws.com/AWSReservedSSO_*``) get NOT_APPLICABLE:
+AWS owns their trust policies and nobody can change them. An account is classified as the same
+account, an account of the organization, trusted (parameter), a known vendor (parameter) or unknown.
+
+* ``trust_any_principal``: FAIL when an Allow statement trusts any principal (``*``, ``{"AWS": "*"}``,
+  ``NotPrincipal``, wildcard account) without a restricting condition (aws:PrincipalOrgID,
+  aws:PrincipalArn, aws:PrincipalAccount, aws:SourceAccount/Arn, sts:ExternalId ...; wildcard values
+  do not count).
+* ``trust_external_without_external_id``: FAIL when an account outside the organization that is not on
+  ``trusted_account_ids`` (a known vendor or an unknown account) is trusted without ``sts:ExternalId``.
+* ``trust_unknown_account``: FAIL when a trusted account is neither the account itself, in the
+  organization, trusted nor a known vendor (incl. a deleted principal shown as a unique id).
+* ``oidc_trust_unrestricted``: FAIL when a web-identity provider is trusted without a ``sub`` condition
+  (for Cognito, Google, Facebook and Login with Amazon: without ``aud``, which names your app).
+  SAML providers are not in scope (AWS checks ``SAML:aud`` itself).
+* ``service_trust_confused_deputy``: FAIL when a service principal is trusted without
+  aws:SourceAccount/SourceArn/SourceOrgID/SourceOrgPaths, except the compute services that hand the
+  role to your own workload (EC2, Lambda, ECS tasks, App Runner; see :mod:`iamkit.policy.trust`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pandas as pd
+
+from iamkit.checks.registry import CheckContext, check
+from iamkit.findings import Finding, Status
+from iamkit.model import AUTH_DETAILS, analyzer_file
+
+AUD_PROVIDERS = ("cognito-identity.amazonaws.com", "accounts.google.com", "graph.facebook.com", "www.amazon.com")
+EXTERNAL_ANALYZER_TYPES = ("ACCOUNT", "ORGANIZATION")
+
+RowTest = Callable[[pd.DataFrame], pd.Series]
+
+
+def _describe(row: pd.Series) -> str:
+    who = row["principal"]
+    if row["relation"] == "vendor" and isinstance(row.get("vendor"), str):
+        who += f" ({row['vendor']})"
+    cond = f" with {', '.join(row['restricted_by'])}" if row["restricted_by"] else " with no restricting condition"
+    return f"{who} [{row['relation']}]{cond}"
+
+
+def _role_check(ctx: CheckContext, bad: RowTest, fail_text: str, pass_text: str) -> Iterator[Finding]:
+    """One finding per role: FAIL listing the trust rows ``bad`` selects, else PASS."""
+    acct = ctx.account
+    roles = acct.roles
+    trust = acct.trust
+    flagged = trust[bad(trust)] if not trust.empty else trust
+    by_role = {arn: grp for arn, grp in flagged.groupby("role_arn")} if not flagged.empty else {}
+    errors = acct.trust_errors
+    for arn, name, slr, sso in zip(roles["arn"], roles["role_name"], roles["is_service_linked"],
+                                   roles["is_sso_provisioned"], strict=True):
+        ev = [acct.ref(AUTH_DETAILS, f"RoleDetailList[RoleName={name}].AssumeRolePolicyDocument")]
+        if slr or sso:
+            kind = "a service-linked role" if slr else "an IAM Identity Center (SSO) role"
+            yield ctx.finding(Status.NOT_APPLICABLE, resource_arn=arn, resource_type="AwsIamRole", evidence=ev,
+                              detail=f"Role {name} is {kind}; AWS manages its trust policy and it cannot be changed.")
+        elif arn in errors:
+            yield ctx.error(f"trust policy of role {name} is malformed ({errors[arn]})", resource_arn=arn,
+                            resource_type="AwsIamRole")
+        elif arn in by_role:
+            rows = by_role[arn]
+            listed = "; ".join(_describe(r) for _, r in rows.head(10).iterrows())
+            yield ctx.finding(Status.FAIL, resource_arn=arn, resource_type="AwsIamRole", evidence=ev,
+                              detail=f"Role {name} {fail_text}: {listed}.")
+        else:
+            yield ctx.finding(Status.PASS, resource_arn=arn, resource_type="AwsIamRole", evidence=ev,
+                              detail=f"Role {name} {pass_text}.")
+
+
+def _has(col: pd.Series, key: str) -> pd.Series:
+    return col.map(lambda keys: key in keys)
+
+
+@check("iam.role.trust_any_principal")
+def trust_any_principal(ctx: CheckContext) -> Iterator[Finding]:
+    yield from _role_check(ctx, lambda t: (t["relation"] == "any") & (t["restricted_by"].map(len) == 0),
+                           "trusts any AWS principal without a restricting condition",
+                           "does not trust an unrestricted wildcard principal")
+
+
+@check("iam.role.trust_external_without_external_id")
+def trust_external_without_external_id(ctx: CheckContext) -> Iterator[Finding]:
+    yield from _role_check(ctx, lambda t: t["relation"].isin(["vendor", "unknown"])
+                           & ~_has(t["restricted_by"], "sts:ExternalId"),
+                           "trusts accounts outside the organization and the trusted list without sts:ExternalId",
+                           "trusts no account outside the organization and the trusted list without sts:ExternalId")
+
+
+@check("iam.role.trust_unknown_account")
+def trust_unknown_account(ctx: CheckContext) -> Iterator[Finding]:
+    yield from _role_check(ctx, lambda t: t["relation"] == "unknown",
+                           "trusts accounts that are neither in the organization, trusted nor known vendors",
+                           "trusts only known accounts (itself, the organization, trusted or vendor accounts)")
+
+
+def _oidc_unrestricted(t: pd.DataFrame) -> pd.Series:
+    host = t["provider_host"].astype("string").str.lower()
+    web = (t["principal_kind"] == "federated") & host.notna() & t["actions"].map(
+        lambda a: "sts:AssumeRoleWithWebIdentity" in a)
+    needs_aud = host.isin(AUD_PROVIDERS).fillna(False)
+    return web.fillna(False) & ((needs_aud & ~t["aud_restricted"].astype(bool))
+                                | (~needs_aud & ~t["sub_restricted"].astype(bool)))
+
+
+@check("iam.role.oidc_trust_unrestricted")
+def oidc_trust_unrestricted(ctx: CheckContext) -> Iterator[Finding]:
+    yield from _role_check(ctx, _oidc_unrestricted,
+                           "trusts a web-identity (OIDC) provider without restricting the token subject/audience",
+                           "has no unrestricted web-identity (OIDC) trust")
+
+
+@check("iam.role.service_trust_confused_deputy")
+def service_trust_confused_deputy(ctx: CheckContext) -> Iterator[Finding]:
+    yield from _role_check(ctx, lambda t: t["confused_deputy_unprotected"].astype(bool),
+                           "trusts a service principal without aws:SourceAccount/aws:SourceArn",
+                           "has no service-principal trust that lacks aws:SourceAccount/aws:SourceArn")
+
+
+@check("accessanalyzer.enabled_all_regions")
+def analyzer_enabled(ctx: CheckContext) -> Iterator[Finding]:
+    acct = ctx.account
+    arn = acct.root_arn()
+    org_analyzers = ctx.org.org_analyzers if ctx.org is not None else {}
+    for region in acct.regions:
+        rel = analyzer_file(region)
+        if not acct.bundle.has(rel):
+            yield ctx.error(f"{rel}: {acct.bundle.missing_reason(rel)}", resource_arn=arn, region=region)
+            continue
+        ev = [acct.ref(rel, "analyzers")]
+        analyzers = acct.analyzer_region(region).get("analyzers") or []
+        active = [a for a in analyzers if a.get("status") == "ACTIVE" and a.get("type") in EXTERNAL_ANALYZER_TYPES]
+        if active:
+            yield ctx.finding(Status.PASS, resource_arn=arn, resource_type="AwsAccount", region=region, evidence=ev,
+                              detail=f"Active external-access analyzer(s) in {region}: "
+                                     + ", ".join(f"{a.get('name')} ({a.get('type')})" for a in active) + ".")
+        elif org_analyzers.get(region):
+            yield ctx.finding(Status.PASS, resource_arn=arn, resource_type="AwsAccount", region=region, evidence=ev,
+                              detail=f"No analyzer in this account in {region}, but the organization analyzer "
+                                     f"{org_analyzers[region][0]} covers it.")
+        else:
+            other = ", ".join(f"{a.get('name')} ({a.get('type')}, {a.get('status')})" for a in analyzers)
+            yield ctx.finding(Status.FAIL, resource_arn=arn, resource_type="AwsAccount", region=region, evidence=ev,
+                              detail=f"No active external-access analyzer in {region}"
+                                     + (f" (found only: {other})" if other else "") + ".")
+
+
+@check("accessanalyzer.active_findings")
+def analyzer_active_findings(ctx: CheckContext) -> Iterator[Finding]:
+    acct = ctx.account
+    arn = acct.root_arn()
+    for region in acct.regions:
+        rel = analyzer_file(region)
+        if not acct.bundle.has(rel):
+            yield ctx.error(f"{rel}: {acct.bundle.missing_reason(rel)}", resource_arn=arn, region=region)
+            continue
+        data = acct.analyzer_region(region)
+        analyzers = [a for a in data.get("analyzers") or [] if a.get("status") == "ACTIVE"
+                     and a.get("type") in EXTERNAL_ANALYZER_TYPES]
+        findings = [(aarn, f) for aarn, items in (data.get("findings") or {}).items() for f in items or []
+                    if f.get("status", "ACTIVE") == "ACTIVE"]
+        if not analyzers and not findings:
+            yield ctx.finding(Status.NOT_APPLICABLE, resource_arn=arn, resource_type="AwsAccount", region=region,
+                              evidence=[acct.ref(rel, "analyzers")],
+                              detail=f"No external-access analyzer in {region} "
+                                     "(see accessanalyzer.enabled_all_regions).")
+            continue
+        if not findings:
+            yield ctx.finding(Status.PASS, resource_arn=arn, resource_type="AwsAccount", region=region,
+                              evidence=[acct.ref(rel, "findings")],
+                              detail=f"No active external-access findings in {region}.")
+            continue
+        for aarn, f in findings:
+            res = f.get("resource") or f.get("id")
+            principal = f.get("principal") or {}
+            who = ", ".join(f"{k}={v}" for k, v in principal.items()) or ("public" if f.get("isPublic") else "?")
+            yield ctx.finding(Status.FAIL, resource_arn=str(res), resource_type=str(f.get("resourceType") or "Other"),
+                              region=region, evidence=[acct.ref(rel, f"findings[{aarn}][id={f.get('id')}]")],
+                              detail=f"Access Analyzer finding {f.get('id')}: {f.get('resourceType')} {res} is "
+                                     f"accessible by {who}{' (public)' if f.get('isPublic') else ''}; actions "
+                                     f"{', '.join((f.get('action') or [])[:5]) or '?'}.")

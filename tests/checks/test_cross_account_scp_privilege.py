@@ -1,0 +1,235 @@
+from __future__ import annotations
+
+from iamkit.findings import Status
+from tests.checks.helpers import (
+    ACCT,
+    allow,
+    by_resource,
+    cred_report,
+    cred_row,
+    gaad,
+    group,
+    managed,
+    role,
+    run,
+    user,
+    write_bundle,
+)
+
+R = f"arn:aws:iam::{ACCT}:role/"
+GAAD = "iam/authorization_details.json"
+ORG_ACCT, VENDOR, PARTNER, STRANGER = "444455556666", "999988887777", "222233334444", "777766665555"
+
+
+def trust(principal, condition=None, action="sts:AssumeRole"):  # noqa: ANN001, ANN201
+    st = {"Effect": "Allow", "Principal": principal, "Action": action}
+    if condition:
+        st["Condition"] = condition
+    return st
+
+
+ROLES = [
+    role("public", trust({"AWS": "*"})),
+    role("public-org", trust("*", {"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}})),
+    role("org", trust({"AWS": f"arn:aws:iam::{ORG_ACCT}:root"})),
+    role("vendor", trust({"AWS": f"arn:aws:iam::{VENDOR}:root"})),
+    role("vendor-xid", trust({"AWS": f"arn:aws:iam::{VENDOR}:root"}, {"StringEquals": {"sts:ExternalId": "x1"}})),
+    role("partner", trust({"AWS": f"arn:aws:iam::{PARTNER}:role/deploy"})),
+    role("stranger", trust({"AWS": STRANGER})),
+    role("gha", trust({"Federated": f"arn:aws:iam::{ACCT}:oidc-provider/token.actions.githubusercontent.com"},
+                      {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}},
+                      "sts:AssumeRoleWithWebIdentity")),
+    role("gha-ok", trust({"Federated": f"arn:aws:iam::{ACCT}:oidc-provider/token.actions.githubusercontent.com"},
+                         {"StringLike": {"token.actions.githubusercontent.com:sub": "repo:acme/app:*"}},
+                         "sts:AssumeRoleWithWebIdentity")),
+    role("cfg", trust({"Service": "config.amazonaws.com"})),
+    role("cfg-ok", trust({"Service": "config.amazonaws.com"}, {"StringEquals": {"aws:SourceAccount": ACCT}})),
+    role("ec2", trust({"Service": "ec2.amazonaws.com"})),
+    role("AWSServiceRoleForSupport", trust({"Service": "support.amazonaws.com"}), path="/aws-service-role/"),
+    role("AWSReservedSSO_Admin_0123", trust({"Federated": f"arn:aws:iam::{ACCT}:saml-provider/AWSSSO_x"}, None,
+                                            "sts:AssumeRoleWithSAML"), path="/aws-reserved/sso.amazonaws.com/"),
+]
+SETTINGS = {"trusted_account_ids": [PARTNER], "known_vendor_accounts": {VENDOR: "Acme SaaS"}}
+
+
+def _org_bundle(tmp_path, scps=True, guard=True):  # noqa: ANN001, ANN201
+    full = {"Id": "p-FullAWSAccess", "Arn": "arn:aws:organizations::aws:policy/service_control_policy/p-FullAWSAccess",
+            "Name": "FullAWSAccess", "Type": "SERVICE_CONTROL_POLICY", "AwsManaged": True}
+    deny = {"Id": "p-deny1",
+            "Arn": "arn:aws:organizations::123456789012:policy/o-abc123/service_control_policy/p-deny1",
+            "Name": "deny-leave", "Type": "SERVICE_CONTROL_POLICY", "AwsManaged": False}
+    files = {
+        "organizations/organization.json": {"Organization": {"Id": "o-abc123", "MasterAccountId": "123456789012"}},
+        "organizations/roots.json": {"Roots": [{"Id": "r-root", "Name": "Root", "PolicyTypes": [
+            {"Type": "SERVICE_CONTROL_POLICY", "Status": "ENABLED"}] if scps else []}]},
+        "organizations/ous.json": [{"Id": "ou-prod", "Name": "Prod", "ParentId": "ou-work"},
+                                   {"Id": "ou-work", "Name": "Workloads", "ParentId": "r-root"}],
+        "organizations/accounts.json": {"Accounts": [
+            {"Id": "123456789012", "Name": "mgmt", "Status": "ACTIVE", "ParentId": "r-root"},
+            {"Id": ACCT, "Name": "prod", "Status": "ACTIVE", "ParentId": "ou-prod"},
+            {"Id": ORG_ACCT, "Name": "dev", "Status": "ACTIVE", "ParentId": "ou-work"}]},
+        "organizations/policies.json": [
+            {"PolicySummary": full, "Content": '{"Version":"2012-10-17","Statement":[{"Effect":"Allow",'
+                                               '"Action":"*","Resource":"*"}]}'},
+            {"PolicySummary": deny, "Content": '{"Version":"2012-10-17","Statement":[{"Effect":"Deny",'
+                                               '"Action":"organizations:LeaveOrganization","Resource":"*"}]}'}],
+        "organizations/targets.json": {"p-FullAWSAccess": [{"TargetId": "r-root", "Type": "ROOT"}],
+                                       "p-deny1": [{"TargetId": "ou-work", "Type": "ORGANIZATIONAL_UNIT"}] if guard
+                                       else []},
+    }
+    return write_bundle(tmp_path / "org" / "organization", files, account_id="123456789012", scope="organization",
+                        extra={"organization_id": "o-abc123", "management_account_id": "123456789012"})
+
+
+def test_role_trust_checks(tmp_path):
+    org = _org_bundle(tmp_path)
+    found = run(tmp_path / "a", {GAAD: gaad(roles=ROLES)}, org=org, settings=SETTINGS)
+    status = {(f.check_id, f.resource_arn.rsplit("/", 1)[-1]): f.status.value for f in found
+              if f.check_id.startswith("iam.role.")}
+    fails = sorted(k for k, v in status.items() if v == "FAIL")
+    assert fails == sorted([
+        ("iam.role.trust_any_principal", "public"),
+        ("iam.role.trust_external_without_external_id", "vendor"),
+        ("iam.role.trust_external_without_external_id", "stranger"),
+        ("iam.role.trust_unknown_account", "stranger"),
+        ("iam.role.oidc_trust_unrestricted", "gha"),
+        ("iam.role.service_trust_confused_deputy", "cfg"),
+    ])
+    for check in ("iam.role.trust_any_principal", "iam.role.service_trust_confused_deputy"):
+        assert status[(check, "AWSServiceRoleForSupport")] == "NOT_APPLICABLE"
+        assert status[(check, "AWSReservedSSO_Admin_0123")] == "NOT_APPLICABLE"
+    assert status[("iam.role.trust_unknown_account", "org")] == "PASS"       # organization account
+    assert status[("iam.role.trust_unknown_account", "vendor")] == "PASS"    # known vendor
+    assert status[("iam.role.trust_external_without_external_id", "partner")] == "PASS"  # trusted list
+    assert status[("iam.role.service_trust_confused_deputy", "ec2")] == "PASS"
+    vendor = next(f for f in found if f.check_id == "iam.role.trust_external_without_external_id"
+                  and f.resource_arn == R + "vendor")
+    assert "Acme SaaS" in vendor.detail and vendor.evidence[0].sha256
+
+
+def test_org_account_is_unknown_without_org_bundle(tmp_path):
+    found = run(tmp_path, {GAAD: gaad(roles=ROLES)}, "iam.role.trust_unknown_account")
+    assert by_resource(found)[R + "org"] == "FAIL"
+
+
+def test_malformed_trust_policy_is_an_error_for_that_role_only(tmp_path):
+    bad = role("bad", [])
+    bad["AssumeRolePolicyDocument"] = {"Version": "2012-10-17", "Statement": [{"Effect": "Maybe"}]}
+    got = by_resource(run(tmp_path, {GAAD: gaad(roles=[bad, ROLES[2]])}, "iam.role.trust_any_principal"))
+    assert got == {R + "bad": "ERROR", R + "org": "PASS"}
+
+
+def test_access_analyzer(tmp_path):
+    regions = ["us-east-1", "eu-west-1", "ap-south-1"]
+    aa = {"analyzers": [{"name": "ext", "arn": "arn:aws:access-analyzer:us-east-1:1:analyzer/ext", "type": "ACCOUNT",
+                         "status": "ACTIVE"}],
+          "findings": {"arn:aws:access-analyzer:us-east-1:1:analyzer/ext": [
+              {"id": "f1", "resource": "arn:aws:s3:::public-bucket", "resourceType": "AWS::S3::Bucket",
+               "isPublic": True, "status": "ACTIVE", "principal": {"AWS": "*"}, "action": ["s3:GetObject"]}]}}
+    unused_only = {"analyzers": [{"name": "unused", "arn": "x", "type": "ACCOUNT_UNUSED_ACCESS", "status": "ACTIVE"}],
+                   "findings": {}}
+    files = {"regions.json": regions, "access_analyzer/us-east-1.json": aa,
+             "access_analyzer/eu-west-1.json": unused_only}
+    errors = [{"collector": "access_analyzer", "operation": "ListAnalyzers", "code": "AccessDenied", "message": "no",
+               "region": "ap-south-1", "file": "access_analyzer/ap-south-1.json"}]
+    found = run(tmp_path, files, errors=errors, regions=regions)
+    enabled = {f.region: f.status.value for f in found if f.check_id == "accessanalyzer.enabled_all_regions"}
+    assert enabled == {"us-east-1": "PASS", "eu-west-1": "FAIL", "ap-south-1": "ERROR"}
+    active = {(f.region, f.resource_arn): f.status.value for f in found
+              if f.check_id == "accessanalyzer.active_findings"}
+    assert active == {("us-east-1", "arn:aws:s3:::public-bucket"): "FAIL",
+                      ("eu-west-1", f"arn:aws:iam::{ACCT}:root"): "NOT_APPLICABLE",
+                      ("ap-south-1", f"arn:aws:iam::{ACCT}:root"): "ERROR"}
+    err = next(f for f in found if f.check_id == "accessanalyzer.enabled_all_regions" and f.region == "ap-south-1")
+    assert "ListAnalyzers failed in ap-south-1: AccessDenied" in err.detail
+
+
+# ---------------------------------------------------------------- scp
+def _scp(found):  # noqa: ANN001, ANN202
+    return {f.check_id: f for f in found if f.check_id.startswith("org.")}
+
+
+def test_scp_chain_guardrails(tmp_path):
+    got = _scp(run(tmp_path / "a", {}, org=_org_bundle(tmp_path / "o1")))
+    assert got["org.account.member"].status == Status.PASS
+    assert got["org.scp.enabled"].status == Status.PASS
+    g = got["org.scp.guardrails_present"]
+    assert g.status == Status.PASS and "deny-leave" in g.detail and "OU /Workloads: deny-leave" in g.detail
+    got = _scp(run(tmp_path / "b", {}, org=_org_bundle(tmp_path / "o2", guard=False)))
+    assert got["org.scp.guardrails_present"].status == Status.FAIL
+    assert "Only FullAWSAccess" in got["org.scp.guardrails_present"].detail
+    got = _scp(run(tmp_path / "c", {}, org=_org_bundle(tmp_path / "o3", scps=False)))
+    assert got["org.scp.enabled"].status == Status.FAIL
+    assert got["org.scp.guardrails_present"].status == Status.FAIL
+
+
+def test_scp_management_account_and_standalone(tmp_path):
+    got = _scp(run(tmp_path / "m", {}, org=_org_bundle(tmp_path / "o"), account_id="123456789012"))
+    assert got["org.scp.guardrails_present"].status == Status.NOT_APPLICABLE
+    standalone = [{"collector": "iam", "operation": "ListOrganizationsFeatures",
+                   "code": "AWSOrganizationsNotInUseException", "message": "x",
+                   "file": "iam/organizations_features.json"}]
+    got = _scp(run(tmp_path / "s", {}, errors=standalone))
+    assert got["org.account.member"].status == Status.FAIL
+    assert got["org.scp.enabled"].status == Status.NOT_APPLICABLE
+    assert got["org.scp.guardrails_present"].status == Status.NOT_APPLICABLE
+    got = _scp(run(tmp_path / "u", {}))  # nothing known about the organization
+    assert {k: f.status for k, f in got.items()} == {"org.account.member": Status.ERROR,
+                                                     "org.scp.enabled": Status.ERROR,
+                                                     "org.scp.guardrails_present": Status.ERROR,
+                                                     "org.root.centralized_management": Status.ERROR}
+
+
+# ---------------------------------------------------------------- privilege
+ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
+SUPPORT = "arn:aws:iam::aws:policy/AWSSupportAccess"
+SHELL = "arn:aws:iam::aws:policy/AWSCloudShellFullAccess"
+
+
+def test_full_admin_attached(tmp_path):
+    trick = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "NotAction": ["iam:ChangePassword"],
+                                                      "Resource": "*"}]}
+    poweruser = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "NotAction": ["iam:*", "organizations:*",
+                                                                                          "account:*"],
+                                                          "Resource": "*"}]}
+    trick_arn, power_arn, sso_only = (f"arn:aws:iam::{ACCT}:policy/{n}" for n in ("trick", "power", "sso-admin"))
+    files = {GAAD: gaad(
+        users=[user("alice", attached=[trick_arn]), user("bob", inline={"all": allow()}),
+               user("carol", inline={"read": allow("s3:Get*")})],
+        groups=[group("admins", attached=[ADMIN])],
+        roles=[role("dev", trust({"Service": "ec2.amazonaws.com"}),
+                    attached=[power_arn, "arn:aws:iam::aws:policy/Gone"]),
+               role("AWSReservedSSO_Admin_1", trust({"Service": "sso.amazonaws.com"}),
+                    path="/aws-reserved/sso.amazonaws.com/", attached=[sso_only])],
+        policies=[managed(ADMIN, allow()), managed(trick_arn, trick), managed(power_arn, poweruser),
+                  managed(sso_only, allow())])}
+    got = by_resource(run(tmp_path, files, "iam.policy.full_admin_attached"))
+    assert got == {ADMIN: "FAIL", trick_arn: "FAIL", power_arn: "PASS", sso_only: "PASS",
+                   "arn:aws:iam::aws:policy/Gone": "ERROR",
+                   f"arn:aws:iam::{ACCT}:user/bob": "FAIL", f"arn:aws:iam::{ACCT}:user/carol": "PASS"}
+
+
+def test_direct_policies_support_cloudshell(tmp_path):
+    files = {GAAD: gaad(users=[user("alice", groups=["g"]), user("bob", attached=[SHELL]),
+                               user("carol", inline={"x": allow("s3:GetObject")})],
+                        groups=[group("g", attached=[SUPPORT])])}
+    found = run(tmp_path / "a", files)
+    direct = by_resource([f for f in found if f.check_id == "iam.user.direct_policies"])
+    U = f"arn:aws:iam::{ACCT}:user/"
+    assert direct == {U + "alice": "PASS", U + "bob": "FAIL", U + "carol": "FAIL"}
+    assert by_resource([f for f in found if f.check_id == "iam.cloudshell_full_access"]) == {U + "bob": "FAIL"}
+    assert by_resource([f for f in found if f.check_id == "iam.support_role"]) == {
+        f"arn:aws:iam::{ACCT}:root": "PASS"}
+    found = run(tmp_path / "b", {GAAD: gaad(users=[user("alice")])})
+    assert {f.check_id: f.status for f in found if f.check_id in ("iam.support_role", "iam.cloudshell_full_access")} \
+        == {"iam.support_role": Status.FAIL, "iam.cloudshell_full_access": Status.PASS}
+
+
+def test_privilege_checks_error_without_gaad(tmp_path):
+    found = run(tmp_path, {"iam/credential_report.csv": cred_report(cred_row("<root_account>"))},
+                errors=[{"collector": "iam", "operation": "GetAccountAuthorizationDetails", "code": "Throttling",
+                         "message": "rate exceeded", "file": GAAD}])
+    for f in found:
+        if f.area in ("privilege", "cross_account") and f.check_id.startswith("iam."):
+            assert f.status == Status.ERROR, f
+            assert "GetAccountAuthorizationDetails failed" in f.detail

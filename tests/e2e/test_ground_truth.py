@@ -1,0 +1,181 @@
+"""Ground truth: assess the demo organization and require exactly the findings the scenario states.
+
+``iamkit/demo/scenario.yaml`` attaches ``expect: {<check_id>[@<region>]: <STATUS>}`` to seeded resources.
+Where the map sits gives the resource identity (common brief, "Demo scenario expectations"):
+account -> root ARN; ``root`` -> root ARN; user -> user ARN; ``access_keys[i]`` -> ``<user arn>#access_key_<i+1>``;
+``password`` -> ``<user arn>#password``; roles/groups/policies/server_certificates -> their ARN; an item
+with a ``resource`` (an Access Analyzer finding) -> that resource; an item with an ``arn`` -> that ARN.
+
+Recall: every expected (check, account, resource, region) has a finding with that status.
+Precision: every FAIL of the whole demo is expected.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from iamkit.checks import assess
+from iamkit.evidence import load_bundles
+from iamkit.settings import load_settings
+
+pytestmark = pytest.mark.slow
+
+Key = tuple[str, str, str, str]  # check_id, account_id, resource_arn, region
+ARN_KIND = {"roles": "role", "groups": "group", "policies": "policy", "server_certificates": "server-certificate",
+            "users": "user"}
+
+
+def _split(check: str) -> tuple[str, str]:
+    check_id, _, region = check.partition("@")
+    return check_id, region or "global"
+
+
+def _arn(account: str, kind: str, item: dict[str, Any]) -> str:
+    if item.get("arn"):
+        return str(item["arn"])
+    path = item.get("path", "/")
+    return f"arn:aws:iam::{account}:{ARN_KIND[kind]}{path}{item['name']}"
+
+
+def _walk(node: Any, account: str | None, resource: str | None, kind: str | None,
+          out: dict[Key, str], where: str) -> None:
+    """Collect expectations below ``node``; ``resource`` is the identity an ``expect`` here refers to."""
+    if isinstance(node, list):
+        for i, item in enumerate(node):
+            res = resource
+            if isinstance(item, dict):
+                if kind in ARN_KIND:
+                    res = _arn(account or "", kind, item)
+                elif kind == "access_keys":
+                    res = f"{resource}#access_key_{i + 1}"
+                elif kind == "accounts":
+                    account = str(item["id"])
+                    res = f"arn:aws:iam::{account}:root"
+                if item.get("resource"):
+                    res = str(item["resource"])
+                elif item.get("arn") and kind not in ARN_KIND:
+                    res = str(item["arn"])
+            _walk(item, account, res, None, out, f"{where}[{i}]")
+        return
+    if not isinstance(node, dict):
+        return
+    for check, status in (node.get("expect") or {}).items():
+        if resource is None or account is None:
+            raise AssertionError(f"{where}: cannot tell which resource 'expect' refers to")
+        check_id, region = _split(check)
+        out[(check_id, account, resource, region)] = str(status)
+    for key, value in node.items():
+        if key == "expect":
+            continue
+        if key == "root" and account:
+            _walk(value, account, f"arn:aws:iam::{account}:root", None, out, f"{where}.root")
+        elif key == "password" and isinstance(value, dict):
+            _walk(value, account, f"{resource}#password", None, out, f"{where}.password")
+        elif isinstance(value, list):
+            _walk(value, account, resource, key, out, f"{where}.{key}")
+        elif isinstance(value, dict):
+            _walk(value, account, resource, None, out, f"{where}.{key}")
+
+
+def expectations(scenario: dict[str, Any]) -> dict[Key, str]:
+    out: dict[Key, str] = {}
+    _walk(scenario, None, None, None, out, "scenario")
+    return out
+
+
+def test_resolution_rules():
+    scenario = {"accounts": [{"id": "111122223333", "expect": {"org.scp.enabled": "PASS",
+                                                               "accessanalyzer.enabled_all_regions@eu-west-1": "FAIL"},
+                              "root": {"expect": {"iam.root.mfa_enabled": "FAIL"}},
+                              "users": [{"name": "a", "path": "/ops/", "expect": {"iam.user.console_mfa": "PASS"},
+                                         "password": {"expect": {"iam.credentials.unused": "FAIL"}},
+                                         "access_keys": [{"expect": {"iam.access_key.rotated": "PASS"}},
+                                                         {"expect": {"iam.access_key.rotated": "FAIL"}}]}],
+                              "roles": [{"name": "r", "expect": {"iam.role.trust_any_principal": "FAIL"}}],
+                              "access_analyzer": {"findings": [{"resource": "arn:aws:s3:::b", "region": "us-east-1",
+                                                                "expect": {"accessanalyzer.active_findings": "FAIL"}}]},
+                              }]}
+    a, u = "111122223333", "arn:aws:iam::111122223333:user/ops/a"
+    assert expectations(scenario) == {
+        ("org.scp.enabled", a, f"arn:aws:iam::{a}:root", "global"): "PASS",
+        ("accessanalyzer.enabled_all_regions", a, f"arn:aws:iam::{a}:root", "eu-west-1"): "FAIL",
+        ("iam.root.mfa_enabled", a, f"arn:aws:iam::{a}:root", "global"): "FAIL",
+        ("iam.user.console_mfa", a, u, "global"): "PASS",
+        ("iam.credentials.unused", a, f"{u}#password", "global"): "FAIL",
+        ("iam.access_key.rotated", a, f"{u}#access_key_1", "global"): "PASS",
+        ("iam.access_key.rotated", a, f"{u}#access_key_2", "global"): "FAIL",
+        ("iam.role.trust_any_principal", a, f"arn:aws:iam::{a}:role/r", "global"): "FAIL",
+        ("accessanalyzer.active_findings", a, "arn:aws:s3:::b", "global"): "FAIL",
+    }
+
+
+def _collect_demo(url: str, out: Path) -> None:
+    """Collect the seeded demo through the real CLI: the whole organization when the CLI can (``--org``)."""
+    from iamkit.cli import build_parser, main
+    from iamkit.demo.run import demo_parameters
+
+    params = demo_parameters()
+    settings = load_settings([params])
+    argv = ["--quiet", "collect", "--endpoint-url", url, "--out", str(out), "--parameters", str(params)]
+    collect_opts = build_parser()._subparsers._group_actions[0].choices["collect"]._option_string_actions  # noqa: SLF001
+    if "--org" in collect_opts:
+        argv.append("--org")
+        if "--role-name" in collect_opts and settings.role_name:
+            argv += ["--role-name", settings.role_name]
+    rc = main(argv)
+    assert rc == 0, f"collection of the demo exited {rc}"
+
+
+@pytest.fixture(scope="module")
+def demo_findings(standin, tmp_path_factory):
+    import urllib.request
+
+    from iamkit.demo.run import demo_parameters
+    from iamkit.demo.seed import scenario, seed
+    from iamkit.demo.standin import ROOTS
+
+    urllib.request.urlopen(urllib.request.Request(f"{standin.url}/moto-api/reset", method="POST"), timeout=10).read()
+    ROOTS.clear()
+    seed(standin.url)
+    out = tmp_path_factory.mktemp("ground-truth")
+    _collect_demo(standin.url, out)
+    bundles, org = load_bundles([out])
+    findings = assess(bundles, load_settings([demo_parameters()]), org)
+    return scenario(), findings
+
+
+def test_scenario_states_expectations(demo_findings):
+    scenario, _ = demo_findings
+    assert expectations(scenario), "the demo scenario states no expectations"
+
+
+def test_recall_every_expected_finding_present(demo_findings):
+    scenario, findings = demo_findings
+    got = {(f.check_id, f.account_id, f.resource_arn, f.region): f for f in findings}
+    problems = []
+    for key, status in sorted(expectations(scenario).items()):
+        f = got.get(key)
+        if f is None:
+            near = [k for k in got if k[0] == key[0] and k[1] == key[1]]
+            problems.append(f"missing {key} (expected {status}); findings of that check: {near[:5]}")
+        elif f.status.value != status:
+            problems.append(f"{key}: expected {status}, got {f.status.value}: {f.detail}")
+    assert not problems, "\n".join(problems)
+
+
+def test_precision_no_unexpected_fail(demo_findings):
+    scenario, findings = demo_findings
+    expected = expectations(scenario)
+    unexpected = [f"{f.check_id} {f.account_id} {f.resource_arn} {f.region}: {f.detail}" for f in findings
+                  if f.status.value == "FAIL" and expected.get((f.check_id, f.account_id, f.resource_arn, f.region))
+                  != "FAIL"]
+    assert not unexpected, "unexpected FAIL findings:\n" + "\n".join(unexpected)
+
+
+def test_no_internal_errors(demo_findings):
+    _, findings = demo_findings
+    bad = [f"{f.check_id}: {f.detail}" for f in findings if "internal error" in f.detail]
+    assert not bad, "\n".join(bad)
