@@ -14,19 +14,21 @@ SEMANTICS = """\
 ## Check semantics the expectations assume
 
 - Resources carry expectations only for checks that evaluate them; inactive keys carry none.
-- `iam.password_policy.complexity` and `iam.password_policy.max_age` are the proposed ids of the
-  issue's complexity and expiry checks.
 - Principal `*` is judged only by `iam.role.trust_any_principal`; service principals only by
   `iam.role.service_trust_confused_deputy`; web identity only by `iam.role.oidc_trust_unrestricted`.
   The member role `OrganizationAccountAccessRole` trusts the management account (same organization).
 - `iam.policy.full_admin_attached`: the resource is the policy ARN (AWS managed ones as attached in the
-  account); for an inline `*:*` policy, the principal's ARN; an unattached `*:*` policy PASSes.
-- `iam.cloudshell_full_access`: the AWSCloudShellFullAccess ARN where attached. `iam.support_role`:
+  account); for an inline `*:*` policy, the principal's ARN; an unattached `*:*` policy gets no finding.
+- `iam.cloudshell_full_access`: the principal AWSCloudShellFullAccess is attached to. `iam.support_role`:
   account level (a role with AWSSupportAccess attached).
+- `accessanalyzer.enabled_all_regions`: a region is covered by an analyzer of the account or by an
+  ORGANIZATION analyzer of the organization (here the delegated administrator's, in us-east-1 only);
+  `accessanalyzer.active_findings` findings carry the analyzer's region.
 - `iam.access_key.unused_since_setup`: per active key of a console user that was never used.
 - `iam.credentials.unused`: a credential never used counts from its creation (45 days).
-- `org.scp.guardrails_present` and `org.root.centralized_management` are NOT_APPLICABLE for the
-  management account; centralized management FAILs for members whose root still has credentials.
+- `org.scp.guardrails_present` is NOT_APPLICABLE for the management account (SCPs never apply to it);
+  `org.root.centralized_management` PASSes there when the feature is enabled, and FAILs for members
+  whose root still has credentials.
 - A centrally managed root (no password, keys or MFA): `mfa_enabled`/`hardware_mfa` NOT_APPLICABLE.
 - Member accounts record `ListOrganizationsFeatures` as a manifest error (only the management account
   can read it); the organization's features are in the organization bundle
