@@ -41,12 +41,11 @@ EXTERNAL_ANALYZER_TYPES = ("ACCOUNT", "ORGANIZATION")
 RowTest = Callable[[pd.DataFrame], pd.Series]
 
 
-def _describe(row: pd.Series) -> str:
-    who = row["principal"]
-    if row["relation"] == "vendor" and isinstance(row.get("vendor"), str):
-        who += f" ({row['vendor']})"
-    cond = f" with {', '.join(row['restricted_by'])}" if row["restricted_by"] else " with no restricting condition"
-    return f"{who} [{row['relation']}]{cond}"
+def _describe(t: pd.DataFrame) -> pd.Series:
+    """One phrase per trust row: principal [relation] with its restricting conditions (vectorised)."""
+    who = t["principal"].astype(str) + t["vendor"].map(lambda v: f" ({v})" if isinstance(v, str) else "")
+    cond = t["restricted_by"].map(lambda r: f" with {', '.join(r)}" if r else " with no restricting condition")
+    return who + " [" + t["relation"].astype(str) + "]" + cond
 
 
 def _role_check(ctx: CheckContext, bad: RowTest, fail_text: str, pass_text: str) -> Iterator[Finding]:
@@ -55,7 +54,10 @@ def _role_check(ctx: CheckContext, bad: RowTest, fail_text: str, pass_text: str)
     roles = acct.roles
     trust = acct.trust
     flagged = trust[bad(trust)] if not trust.empty else trust
-    by_role = {arn: grp for arn, grp in flagged.groupby("role_arn")} if not flagged.empty else {}
+    by_role: dict[str, list[str]] = {}
+    if not flagged.empty:
+        for arn, desc in zip(flagged["role_arn"], _describe(flagged), strict=True):
+            by_role.setdefault(arn, []).append(desc)
     errors = acct.trust_errors
     for arn, name, slr, sso in zip(roles["arn"], roles["role_name"], roles["is_service_linked"],
                                    roles["is_sso_provisioned"], strict=True):
@@ -69,7 +71,7 @@ def _role_check(ctx: CheckContext, bad: RowTest, fail_text: str, pass_text: str)
                             resource_type="AwsIamRole")
         elif arn in by_role:
             rows = by_role[arn]
-            listed = "; ".join(_describe(r) for _, r in rows.head(10).iterrows())
+            listed = "; ".join(rows[:10]) + (f"; and {len(rows) - 10} more" if len(rows) > 10 else "")
             yield ctx.finding(Status.FAIL, resource_arn=arn, resource_type="AwsIamRole", evidence=ev,
                               detail=f"Role {name} {fail_text}: {listed}.")
         else:

@@ -32,6 +32,7 @@ from iamkit.checks.registry import CheckContext, check
 from iamkit.findings import Finding, Status
 from iamkit.model import AUTH_DETAILS, AccountModel
 from iamkit.policy import PolicyError, allows_full_admin_statement, is_admin_equivalent
+from iamkit.policy.actions import services as catalog_services
 
 SUPPORT_POLICY = "arn:aws:iam::aws:policy/AWSSupportAccess"
 CLOUDSHELL_POLICY = "arn:aws:iam::aws:policy/AWSCloudShellFullAccess"
@@ -43,7 +44,7 @@ def _admin_of(key: str, text: str) -> tuple[bool, bool, str]:
     """(full '*:*' statement, admin-equivalent, parse error) of one document (JSON text)."""
     try:
         doc = json.loads(text)
-        return allows_full_admin_statement(doc), is_admin_equivalent(doc), ""
+        return allows_full_admin_statement(doc), _may_be_admin([text]) and is_admin_equivalent(doc), ""
     except PolicyError as exc:
         return False, False, str(exc)
 
@@ -56,6 +57,40 @@ def policy_verdicts(acct: AccountModel) -> pd.DataFrame:
     pol["admin_equivalent"] = [r[1] for r in res]
     pol["error"] = [r[2] for r in res]
     return pol
+
+
+@lru_cache(maxsize=65536)
+def _reach(text: str) -> tuple[bool, frozenset[str]]:
+    """(could be admin on its own: an unconditional Allow with NotAction or Action '*'/'*:*', service
+    prefixes its unconditional Allows name). Cheap necessary conditions for admin-equivalence."""
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return True, frozenset()
+    sts = (doc.get("Statement") or []) if isinstance(doc, dict) else []
+    sts = [sts] if isinstance(sts, dict) else sts
+    broad, prefixes = False, set()
+    for st in sts:
+        if not isinstance(st, dict) or st.get("Effect") != "Allow" or st.get("Condition"):
+            continue
+        if "NotAction" in st:
+            broad = True
+        acts = st.get("Action", [])
+        for a in [acts] if isinstance(acts, str) else acts if isinstance(acts, list) else []:
+            if not isinstance(a, str) or ":" not in a or any(c in a.split(":", 1)[0] for c in "*?"):
+                broad = True
+            else:
+                prefixes.add(a.split(":", 1)[0].lower())
+    return broad, frozenset(prefixes)
+
+
+def _may_be_admin(texts: list[str]) -> bool:
+    """False only when the documents cannot be admin-equivalent: no broad Allow and fewer service prefixes
+    than the catalog has services (admin-equivalence needs every service)."""
+    reach = [_reach(t) for t in texts]
+    if any(b for b, _ in reach):
+        return True
+    return len(frozenset().union(*(p for _, p in reach))) >= len(catalog_services())
 
 
 def _doc_key(doc: dict[str, Any]) -> tuple[str, str]:
@@ -111,7 +146,8 @@ def principal_admin(acct: AccountModel) -> pd.DataFrame:
         known = tuple(k for k in ks if k in docs)
         missing = tuple(k for k in ks if k not in docs)
         try:
-            admin = bool(known) and is_admin_equivalent([json.loads(docs[k]) for k in known])
+            admin = (bool(known) and _may_be_admin([docs[k] for k in known])
+                     and is_admin_equivalent([json.loads(docs[k]) for k in known]))
         except PolicyError:
             admin = False
         verdict[ks] = (admin, missing)
