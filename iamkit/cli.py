@@ -14,7 +14,7 @@ from pathlib import Path
 from rich.console import Console
 
 from iamkit import __version__
-from iamkit.errors import IamkitError
+from iamkit.errors import BadInputError, IamkitError
 
 EPILOG = ("Credentials come only from the standard AWS chain (profile, SSO, environment, instance role). "
           "Exit codes: 0 done, 1 findings at or above --fail-on, 2 bad input, 3 some accounts failed.")
@@ -27,6 +27,23 @@ def _source_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--region", default="us-east-1", help="home region for global APIs (default: us-east-1)")
     g.add_argument("--parameters", action="append", default=[], metavar="FILE",
                    help="parameters YAML merged over the defaults (repeatable)")
+
+
+def _csv(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _scope_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("which accounts and regions")
+    g.add_argument("--org", action="store_true",
+                   help="every ACTIVE account of the caller's organization (run from the management account "
+                        "or a delegated administrator); members are reached through --role-name")
+    g.add_argument("--role-name", help="role to assume in member accounts (e.g. OrganizationAccountAccessRole)")
+    g.add_argument("--external-id", help="ExternalId to pass when assuming --role-name")
+    g.add_argument("--accounts", type=_csv, metavar="A,B", help="only these account ids")
+    g.add_argument("--regions", type=_csv, metavar="R1,R2",
+                   help="only these regions for per-region evidence (default: every enabled region)")
+    g.add_argument("--workers", type=int, metavar="N", help="accounts collected in parallel (default 4)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Collect evidence, assess it and write per-account reports and an index.",
                        epilog=EPILOG)
     _source_options(p)
+    _scope_options(p)
     p.add_argument("--out", type=Path, required=True, help="run folder to write")
     p.add_argument("--no-pdf", action="store_true", help="skip PDF rendering")
     p.add_argument("--fail-on", choices=["critical", "high", "medium", "low", "informational", "never"],
@@ -56,7 +74,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("collect", help="collect evidence only", epilog=EPILOG,
                        description="Collect read-only evidence into DIR/evidence/<account_id>/.")
     _source_options(p)
+    _scope_options(p)
     p.add_argument("--out", type=Path, required=True, help="folder to write DIR/evidence/... into")
+
+    p = sub.add_parser("import", help="build an evidence bundle from exported files", epilog=EPILOG,
+                       description="Build DIR/evidence/<account_id>/ (source: offline) from the output of "
+                                   "'aws iam get-account-authorization-details' and, optionally, a credential "
+                                   "report CSV. Evidence not supplied is recorded as missing, so the checks "
+                                   "that need it say ERROR.")
+    p.add_argument("--authorization-details", type=Path, required=True, metavar="FILE",
+                   help="JSON written by 'aws iam get-account-authorization-details'")
+    p.add_argument("--credential-report", type=Path, metavar="CSV",
+                   help="credential report CSV (IAM console download, or the decoded Content of "
+                        "'aws iam get-credential-report')")
+    p.add_argument("--account-id", help="the account's 12-digit id (default: inferred from ARNs in the export)")
+    p.add_argument("--out", type=Path, required=True, help="folder to write DIR/evidence/<account_id> into")
 
     p = sub.add_parser("assess", help="findings from evidence, no notebooks", epilog=EPILOG,
                        description="Assess evidence bundles (bundle folders or folders containing them) and "
@@ -115,21 +147,29 @@ def _dispatch(args: argparse.Namespace, err: Console) -> int:
         return result.exit_code()
     if args.command == "assess":
         return _assess(args, err)
+    if args.command == "import":
+        from iamkit.offline import import_export
+
+        path = import_export(args.authorization_details, credential_report=args.credential_report,
+                             account_id=args.account_id, out=args.out)
+        err.print(f"evidence written to {path}", highlight=False)
+        return 0
 
     from iamkit.aws.session import AwsTarget
     from iamkit.settings import load_settings
 
     settings = load_settings([Path(p) for p in args.parameters], profile=args.profile,
-                             endpoint_url=args.endpoint_url, fail_on=getattr(args, "fail_on", None))
-    target = AwsTarget(profile=settings.profile, endpoint_url=settings.endpoint_url, region=args.region)
+                             endpoint_url=args.endpoint_url, fail_on=getattr(args, "fail_on", None),
+                             accounts=args.accounts, regions=args.regions, role_name=args.role_name,
+                             external_id=args.external_id, workers=args.workers)
+    if args.org and not settings.role_name:
+        raise BadInputError("--org needs --role-name: the role iamkit assumes in each member account")
+    target = AwsTarget(profile=settings.profile, endpoint_url=settings.endpoint_url, region=args.region,
+                       organization=args.org, role_name=settings.role_name, external_id=settings.external_id,
+                       regions=tuple(settings.regions) if settings.regions else None,
+                       workers=settings.workers or 4)
     if args.command == "collect":
-        from iamkit.aws.session import open_session
-        from iamkit.collect import ALL_OPERATIONS
-        from iamkit.collect.bundle import collect_account
-
-        path = collect_account(open_session(target, ALL_OPERATIONS), args.out / "evidence")
-        err.print(f"evidence written to {path}", highlight=False)
-        return 0
+        return _collect(args, err, target, settings.accounts, progress)
     if args.command == "run":
         from iamkit.runner import RunOptions, run
 
@@ -139,6 +179,28 @@ def _dispatch(args: argparse.Namespace, err: Console) -> int:
         _summary(err, result)
         return result.exit_code(settings.fail_on)
     raise AssertionError(args.command)
+
+
+def _collect(args: argparse.Namespace, err: Console, target, accounts, progress) -> int:  # noqa: ANN001
+    from datetime import UTC, datetime
+
+    from iamkit.aws.session import open_session
+    from iamkit.collect import ALL_OPERATIONS
+    from iamkit.collect.bundle import collect_all
+
+    target.session_name = f"iamkit-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}"
+    results = collect_all(open_session(target, ALL_OPERATIONS), args.out / "evidence", accounts=accounts,
+                          progress=progress)
+    failed = [r for r in results if r["status"] == "failed"]
+    for r in results:
+        if r["status"] == "ok":
+            err.print(f"evidence written to {r['path']}", highlight=False)
+    for r in failed:
+        err.print(f"  failed {r['account_id']}: {r['error']}", highlight=False)
+    if failed:
+        err.print(f"{len(results) - len(failed)} bundle(s) collected, {len(failed)} failed", highlight=False)
+        return 3
+    return 0
 
 
 def _assess(args: argparse.Namespace, err: Console) -> int:

@@ -19,7 +19,7 @@ from iamkit import __version__
 from iamkit.aws.session import AwsTarget, open_session
 from iamkit.checks import assess
 from iamkit.collect import ALL_OPERATIONS
-from iamkit.collect.bundle import collect_account, plan_accounts, session_for
+from iamkit.collect.bundle import collect_account, collect_organization, plan_accounts, session_for
 from iamkit.errors import IamkitError
 from iamkit.evidence import Bundle, atomic_write, iso
 from iamkit.findings import Finding, Severity, Status, write_csv, write_json
@@ -78,9 +78,15 @@ def run(opts: RunOptions, progress: Progress = lambda _msg: None) -> RunResult:
     run_dir = Path(opts.out)
     evidence_root = run_dir / "evidence"
     started = datetime.now(UTC)
+    if opts.target.session_name == "iamkit":
+        opts.target.session_name = f"iamkit-{opts.run_id}"
     session = open_session(opts.target, ALL_OPERATIONS)
     targets = {t.account_id: t for t in plan_accounts(session, accounts=opts.settings.accounts)}
     accounts = [{"account_id": t.account_id, "name": t.name, "status": "ok"} for t in targets.values()]
+    organization: dict[str, Any] = {"status": "ok"}
+    if opts.target.organization:
+        progress("collecting the organization")
+        _record(organization, "collect", lambda: collect_organization(session, evidence_root, opts.source))
 
     bundles: list[Bundle] = []
     for acct in accounts:
@@ -113,6 +119,7 @@ def run(opts: RunOptions, progress: Progress = lambda _msg: None) -> RunResult:
         "iamkit_version": __version__, "python": platform.python_version(),
         "settings": opts.settings.model_dump(mode="json", exclude={"external_id", "profile"}),
         "parameters_files": opts.parameters_files, "accounts": accounts,
+        **({"organization": organization} if opts.target.organization else {}),
     }
     atomic_write(run_dir / "run.json", json.dumps(run_doc, indent=1).encode())
     write_index(run_dir, run_doc, findings)

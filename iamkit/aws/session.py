@@ -8,6 +8,8 @@ back-off on throttling), so collectors never write their own retry loops for thr
 
 from __future__ import annotations
 
+import os
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +24,15 @@ from iamkit.errors import CollectionError
 DEFAULT_REGION = "us-east-1"
 
 
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise CollectionError(f"{name}={value!r} is not a positive whole number")
+    return int(value)
+
+
 @dataclass
 class AwsTarget:
     """How to reach AWS: the same for every account of a run (no secrets here)."""
@@ -29,18 +40,28 @@ class AwsTarget:
     profile: str | None = None
     endpoint_url: str | None = None
     region: str = DEFAULT_REGION
-    max_attempts: int = 8
+    #: botocore adaptive-mode attempts (first try included); AWS_MAX_ATTEMPTS overrides the default
+    max_attempts: int = field(default_factory=lambda: _env_int("AWS_MAX_ATTEMPTS", 8))
     role_name: str | None = None
     external_id: str | None = field(default=None, repr=False)
     session_name: str = "iamkit"
+    #: assess every ACTIVE account of the caller's organization (``--org``)
+    organization: bool = False
+    #: restrict per-region collection to these regions (``--regions``); None = every enabled region
+    regions: tuple[str, ...] | None = None
+    #: accounts collected in parallel (``--workers``)
+    workers: int = 4
 
 
 class AwsSession:
     """One account's guarded session. ``client(service, region)`` is the only way to a client."""
 
-    def __init__(self, boto_session: boto3.Session, allowlist: frozenset[Operation], target: AwsTarget) -> None:
+    def __init__(self, boto_session: boto3.Session, allowlist: frozenset[Operation], target: AwsTarget,
+                 *, assumed: dict[str, str] | None = None) -> None:
         self.boto = boto_session
         self.target = target
+        #: temporary credentials of an assumed role (never logged; kept to fork the session)
+        self._assumed = assumed
         self.guard = Guard(allowlist)
         self.guard.install(self.boto)
         self._config = Config(
@@ -50,15 +71,17 @@ class AwsSession:
             read_timeout=60,
         )
         self._clients: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()  # boto3 sessions are not thread-safe; clients are
 
     def client(self, service: str, region: str | None = None) -> Any:
         key = (service, region or self.target.region)
-        if key not in self._clients:
-            kwargs: dict[str, Any] = {"region_name": key[1], "config": self._config}
-            if self.target.endpoint_url:
-                kwargs["endpoint_url"] = self.target.endpoint_url
-            self._clients[key] = self.boto.client(service, **kwargs)
-        return self._clients[key]
+        with self._lock:
+            if key not in self._clients:
+                kwargs: dict[str, Any] = {"region_name": key[1], "config": self._config}
+                if self.target.endpoint_url:
+                    kwargs["endpoint_url"] = self.target.endpoint_url
+                self._clients[key] = self.boto.client(service, **kwargs)
+            return self._clients[key]
 
     def caller_identity(self) -> dict[str, Any]:
         try:
@@ -66,6 +89,19 @@ class AwsSession:
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
             raise CollectionError(f"cannot identify the caller (GetCallerIdentity): {one_line(exc)}") from None
         return {k: ident[k] for k in ("Account", "Arn", "UserId")}
+
+    @property
+    def is_assumed(self) -> bool:
+        return self._assumed is not None
+
+    def fork(self) -> AwsSession:
+        """The same identity in a new boto3 session with its own guard (and call counter), so that
+        calls made for one account's bundle are counted apart from everything else the caller does."""
+        if self._assumed is not None:
+            boto_session = boto3.Session(**self._assumed, region_name=self.target.region)
+        else:
+            boto_session = boto3.Session(profile_name=self.target.profile, region_name=self.target.region)
+        return AwsSession(boto_session, self.guard.allowlist, self.target, assumed=self._assumed)
 
     def assume(self, account_id: str) -> AwsSession:
         """A session in ``account_id`` through ``target.role_name`` (with ExternalId if set)."""
@@ -81,13 +117,10 @@ class AwsSession:
             creds = self.client("sts").assume_role(**kwargs)["Credentials"]
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
             raise CollectionError(f"cannot assume {arn}: {one_line(exc)}") from None
-        member = boto3.Session(
-            aws_access_key_id=creds["AccessKeyId"],
-            aws_secret_access_key=creds["SecretAccessKey"],
-            aws_session_token=creds["SessionToken"],
-            region_name=self.target.region,
-        )
-        return AwsSession(member, self.guard.allowlist, self.target)
+        assumed = {"aws_access_key_id": creds["AccessKeyId"], "aws_secret_access_key": creds["SecretAccessKey"],
+                   "aws_session_token": creds["SessionToken"]}
+        member = boto3.Session(**assumed, region_name=self.target.region)
+        return AwsSession(member, self.guard.allowlist, self.target, assumed=assumed)
 
 
 def open_session(target: AwsTarget, allowlist: frozenset[Operation]) -> AwsSession:

@@ -7,8 +7,8 @@ is the read-only allowlist installed on every session and the source of ``iamkit
 from __future__ import annotations
 
 from iamkit.aws.guard import Operation
-from iamkit.collect import bundle, iam
+from iamkit.collect import access_analyzer, bundle, cloudtrail, iam, organizations, regions
 
-COLLECTOR_MODULES = (bundle, iam)
+COLLECTOR_MODULES = (bundle, regions, iam, access_analyzer, cloudtrail, organizations)
 
 ALL_OPERATIONS: frozenset[Operation] = frozenset().union(*(m.OPERATIONS for m in COLLECTOR_MODULES))

@@ -10,13 +10,15 @@ from iamkit.evidence import BundleWriter
 
 
 def step(writer: BundleWriter, collector: str, operation: str, relpath: str | None,
-         fn: Callable[[], Any], *, region: str = "global") -> Any | None:
+         fn: Callable[[], Any], *, region: str = "global", error_file: str | None = None) -> Any | None:
     """Run ``fn``; write its result to ``relpath`` (JSON) or record the AWS error. Never writes an
-    empty file for a failed call. Returns the result, or None when the call failed."""
+    empty file for a failed call. Returns the result, or None when the call failed (the error names
+    ``error_file`` or ``relpath``: the file the caller would have written)."""
     try:
         result = fn()
     except AWS_ERRORS as exc:
-        writer.add_error(collector, operation, error_code(exc), one_line(exc), region=region, file=relpath)
+        writer.add_error(collector, operation, error_code(exc), one_line(exc), region=region,
+                         file=error_file or relpath)
         return None
     if relpath is not None:
         writer.write_json(relpath, result)

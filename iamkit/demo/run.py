@@ -7,7 +7,7 @@ from importlib import resources
 from pathlib import Path
 
 from iamkit.aws.session import AwsTarget
-from iamkit.demo.seed import DEMO_CREDENTIALS, seed
+from iamkit.demo.seed import DEMO_CREDENTIALS, scenario, seed
 from iamkit.demo.standin import StandIn
 from iamkit.runner import Progress, RunOptions, RunResult, run
 from iamkit.settings import load_settings
@@ -27,7 +27,10 @@ def run_demo(out: Path, *, pdf: bool = True, progress: Progress = lambda _m: Non
         os.environ["AWS_ACCESS_KEY_ID"] = DEMO_CREDENTIALS["aws_access_key_id"]
         os.environ["AWS_SECRET_ACCESS_KEY"] = DEMO_CREDENTIALS["aws_secret_access_key"]
         params = demo_parameters()
-        opts = RunOptions(out=out, target=AwsTarget(endpoint_url=standin.url),
+        org = scenario()["organization"]
+        target = AwsTarget(endpoint_url=standin.url, organization=True, role_name=org["member_role"],
+                           regions=tuple(org["regions"]), session_name="iamkit-demo")
+        opts = RunOptions(out=out, target=target,
                           settings=load_settings([params]), parameters_files=[str(params)], pdf=pdf,
                           source="demo", title="iamkit demo organization", run_id="demo")
         return run(opts, progress)

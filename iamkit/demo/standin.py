@@ -5,8 +5,15 @@ knows it talks to a stand-in):
 
 * the ``<root_account>`` row of the credential report and the account summary's
   ``AccountMFAEnabled`` / ``AccountAccessKeysPresent``, from a per-account :class:`RootState`;
-* extra API handlers (e.g. services moto does not implement) plugged in as WSGI
-  ``Extension`` objects in front of moto's dispatcher, so one endpoint URL serves every service.
+* the account summary's ``AccountPasswordPresent`` (0 for a root without password, as after
+  centralized root access removed it) and the root's virtual MFA device
+  (``arn:aws:iam::<acct>:mfa/root-account-mfa-device``) in ListVirtualMFADevices when the root's MFA
+  is ``virtual`` (a hardware root MFA is, as in AWS, not listed);
+* GetAccountAuthorizationDetails paginated like AWS (``MaxItems``/``Marker`` over users, groups,
+  roles and policies in that order) and listing AWS managed policies only when attached;
+* extra API handlers (services or operations moto does not implement, see :mod:`iamkit.demo.extras`)
+  plugged in as WSGI ``Extension`` objects in front of moto's dispatcher, so one endpoint URL serves
+  every service. The built-in ones are always installed; tests can add their own.
 
 The server runs in-process (a thread), so its backends are ordinary Python objects that the
 seeding code can adjust (backdating creation times, last-used dates) to make ages realistic.
@@ -19,13 +26,16 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from moto.iam import models as iam_models
+from moto.iam import responses as iam_responses
 from moto.moto_server.threaded_moto_server import MotoRequestHandler
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import make_server
+
+from iamkit.demo.extras import BUILTIN, STATE
 
 DATE = "%Y-%m-%dT%H:%M:%S+00:00"
 
@@ -36,6 +46,7 @@ class RootState:
 
     created: datetime
     mfa: str = "none"  # none | virtual | hardware
+    mfa_enabled: datetime | None = None
     password_last_used: datetime | None = None
     has_password: bool = True
     access_keys: list[dict[str, Any]] = field(default_factory=list)  # {active, created, last_used}
@@ -88,11 +99,71 @@ def _install_patches() -> None:
             if root is not None:
                 out["AccountMFAEnabled"] = 1 if root.mfa != "none" else 0
                 out["AccountAccessKeysPresent"] = 1 if any(k.get("active", True) for k in root.access_keys) else 0
+                out["AccountPasswordPresent"] = 1 if root.has_password else 0
             return out
 
+        original_mfa = iam_models.IAMBackend.list_virtual_mfa_devices
+
+        def list_virtual_mfa_devices(self: Any, assignment_status: str, marker: str | None,
+                                     max_items: int) -> tuple[list[Any], str | None]:
+            devices, next_marker = original_mfa(self, assignment_status, marker, max_items)
+            root = ROOTS.get(self.account_id)
+            if root is not None and root.mfa == "virtual" and not marker and assignment_status != "Unassigned":
+                dev = iam_models.VirtualMfaDevice(self.account_id, "us-east-1", "/root-account-mfa-device")
+                dev.enable_date = root.mfa_enabled or root.created
+                dev.user_attribute = {"Arn": f"arn:aws:iam::{self.account_id}:root", "UserId": self.account_id}
+                devices = [dev, *devices]
+            return devices, next_marker
+
+        original_gaad = iam_responses.IamResponse.get_account_authorization_details
+
+        def get_account_authorization_details(self: Any) -> Any:
+            result = original_gaad(self)
+            return _paginate_gaad(self, result)
+
+        original_certs = iam_responses.IamResponse.list_server_certificates
+
+        def list_server_certificates(self: Any) -> Any:
+            """moto answers a fixed 2012 expiry; serve the seeded one where there is one."""
+            result = original_certs(self)
+            certs = {c.arn: c for c in self.backend.list_server_certificates()}
+            for meta in result.result["ServerCertificateMetadataList"]:
+                expires = getattr(certs.get(meta["Arn"]), "iamkit_expiration", None)
+                if expires is not None:
+                    meta["Expiration"] = expires.strftime("%Y-%m-%dT%H:%M:%SZ")
+                    meta["UploadDate"] = (expires - timedelta(days=395)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            return result
+
+        iam_responses.IamResponse.list_server_certificates = list_server_certificates
         iam_models.IAMBackend.get_credential_report = get_credential_report
         iam_models.AccountSummary.summary_map = property(summary_map)
+        iam_models.IAMBackend.list_virtual_mfa_devices = list_virtual_mfa_devices
+        iam_responses.IamResponse.get_account_authorization_details = get_account_authorization_details
         _patched = True
+
+
+_GAAD_LISTS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
+
+
+def _paginate_gaad(response: Any, result: Any) -> Any:
+    """AWS pages GAAD (default 100 items); moto returns everything at once and every loaded AWS managed
+    policy. Page over the four lists in order and keep AWS managed policies only when attached."""
+    data = result.result if hasattr(result, "result") else result
+    policies = [p for p in data["Policies"]
+                if not str(getattr(p, "arn", "")).startswith("arn:aws:iam::aws:") or p.attachment_count]
+    for p in policies:  # moto's GAAD omits PolicyName and PolicyId of managed policies
+        p.policy_name, p.policy_id = p.name, p.id
+    data["Policies"] = policies
+    items = [(k, x) for k in _GAAD_LISTS for x in data[k]]
+    start = int(response._get_param("Marker") or 0)
+    size = int(response._get_param("MaxItems") or 100)
+    page = items[start:start + size]
+    for k in _GAAD_LISTS:
+        data[k] = [x for kk, x in page if kk == k]
+    data["IsTruncated"] = start + size < len(items)
+    if data["IsTruncated"]:
+        data["Marker"] = str(start + size)
+    return result
 
 
 #: an extension answers a request moto cannot: ``handle(environ) -> (status, headers, body) | None``
@@ -107,6 +178,10 @@ class _Front:
         self.extensions = list(extensions)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("PATH_INFO") == "/moto-api/reset":
+            # moto's reset API also resets what the stand-in adds (moto still answers the request)
+            ROOTS.clear()
+            STATE.reset()
         if self.extensions:
             length = int(environ.get("CONTENT_LENGTH") or 0)
             body = environ["wsgi.input"].read(length) if length else b""
@@ -132,13 +207,18 @@ class StandIn:
         self._thread: threading.Thread | None = None
 
     @property
+    def state(self) -> Any:
+        """What the built-in extensions serve (:data:`iamkit.demo.extras.STATE`)."""
+        return STATE
+
+    @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
     def start(self) -> StandIn:
         _install_patches()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        app = _Front(DomainDispatcherApplication(create_backend_app), self.extensions)
+        app = _Front(DomainDispatcherApplication(create_backend_app), [*BUILTIN, *self.extensions])
         self._server = make_server(self.host, self.port, app, threaded=True, request_handler=MotoRequestHandler)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, name="iamkit-standin", daemon=True)
