@@ -26,6 +26,8 @@ from iamkit.findings import Finding, sort_key
 from iamkit.model import ORG_FEATURES, AccountModel, OrgModel, analyzer_file
 from iamkit.settings import Settings
 
+ORG_BUNDLE_FEATURES = "organizations/organizations_features.json"
+
 
 def account_model(bundle: Bundle, settings: Settings, org: OrgModel | None = None) -> AccountModel:
     """The model the checks see for one account (what notebooks should use too)."""
@@ -38,8 +40,11 @@ def org_model(org_bundle: Bundle | OrgModel | None, accounts: Iterable[Bundle] =
     if org_bundle is None:
         return None
     org = org_bundle if isinstance(org_bundle, OrgModel) else OrgModel(org_bundle)
+    if org.bundle.has(ORG_BUNDLE_FEATURES):
+        org.features = list(org.bundle.json(ORG_BUNDLE_FEATURES).get("EnabledFeatures") or [])
+        org.features_ref = org.bundle.ref(ORG_BUNDLE_FEATURES, "EnabledFeatures")
     for b in accounts:
-        if b.account_id == org.management_account_id and b.has(ORG_FEATURES):
+        if org.features is None and b.account_id == org.management_account_id and b.has(ORG_FEATURES):
             org.features = list(b.json(ORG_FEATURES).get("EnabledFeatures") or [])
             org.features_ref = b.ref(ORG_FEATURES, "EnabledFeatures")
         for region in b.manifest.get("regions") or []:

@@ -20,6 +20,11 @@ account, an account of the organization, trusted (parameter), a known vendor (pa
 * ``oidc_trust_unrestricted``: FAIL when a web-identity provider is trusted without a ``sub`` condition
   (for Cognito, Google, Facebook and Login with Amazon: without ``aud``, which names your app).
   SAML providers are not in scope (AWS checks ``SAML:aud`` itself).
+* ``accessanalyzer.enabled_all_regions``: per collected region, PASS when this account lists an ACTIVE
+  analyzer of type ACCOUNT or ORGANIZATION there. An organization analyzer in another account does not
+  count (CIS 2.18 and Security Hub IAM.28 evaluate each account); the FAIL mentions it.
+* ``accessanalyzer.active_findings``: FAIL per ACTIVE external-access finding (resource = the analysed
+  resource, region = the analyzer's); PASS per region with an analyzer and no finding.
 * ``service_trust_confused_deputy``: FAIL when a service principal is trusted without
   aws:SourceAccount/SourceArn/SourceOrgID/SourceOrgPaths, except the compute services that hand the
   role to your own workload (EC2, Lambda, ECS tasks, App Runner; see :mod:`iamkit.policy.trust`).
@@ -145,15 +150,15 @@ def analyzer_enabled(ctx: CheckContext) -> Iterator[Finding]:
             yield ctx.finding(Status.PASS, resource_arn=arn, resource_type="AwsAccount", region=region, evidence=ev,
                               detail=f"Active external-access analyzer(s) in {region}: "
                                      + ", ".join(f"{a.get('name')} ({a.get('type')})" for a in active) + ".")
-        elif org_analyzers.get(region):
-            yield ctx.finding(Status.PASS, resource_arn=arn, resource_type="AwsAccount", region=region, evidence=ev,
-                              detail=f"No analyzer in this account in {region}, but the organization analyzer "
-                                     f"{org_analyzers[region][0]} covers it.")
         else:
             other = ", ".join(f"{a.get('name')} ({a.get('type')}, {a.get('status')})" for a in analyzers)
+            org_note = (f" The organization analyzer {org_analyzers[region][0]} (another account) also sees this "
+                        "region's resources, but CIS 2.18 and Security Hub IAM.28 require an analyzer in every "
+                        "account and region." if org_analyzers.get(region) and org_analyzers[region][0].split(":")[4]
+                        != acct.account_id else "")
             yield ctx.finding(Status.FAIL, resource_arn=arn, resource_type="AwsAccount", region=region, evidence=ev,
                               detail=f"No active external-access analyzer in {region}"
-                                     + (f" (found only: {other})" if other else "") + ".")
+                                     + (f" (found only: {other})" if other else "") + "." + org_note)
 
 
 @check("accessanalyzer.active_findings")

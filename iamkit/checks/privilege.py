@@ -3,16 +3,17 @@
 Evidence: ``iam/authorization_details.json`` (GAAD: users, groups, roles, managed policies with their
 default version, inline policies).
 
-* ``iam.policy.full_admin_attached``: one finding per *attached* managed policy and one per principal
-  with inline policies. FAIL when the policy has an ``Allow * on *`` statement (the CIS "*:*" test) or
-  is admin-equivalent by :func:`iamkit.policy.is_admin_equivalent` (``NotAction`` tricks such as
-  ``Allow NotAction iam:ChangePassword``). A managed policy attached only to service-linked or IAM
-  Identity Center roles is not flagged (AWS and Identity Center permission sets manage those
-  attachments); the detail says so. An attached policy GAAD did not return is an ERROR.
+* ``iam.policy.full_admin_attached``: one finding per managed policy (an unattached one PASSes: CIS 2.14
+  is about attached policies) and one per principal with inline policies. FAIL when the policy has an
+  ``Allow * on *`` statement (the CIS "*:*" test) or is admin-equivalent by
+  :func:`iamkit.policy.is_admin_equivalent` (``NotAction`` tricks such as ``Allow NotAction
+  iam:ChangePassword``). A managed policy attached only to service-linked or IAM Identity Center roles is
+  not flagged (AWS and Identity Center permission sets manage those attachments); the detail says so. An
+  attached policy GAAD did not return is an ERROR.
 * ``iam.user.direct_policies``: per user; FAIL when managed or inline policies are attached directly.
 * ``iam.support_role``: per account; PASS when ``AWSSupportAccess`` is attached to a role, user or group.
-* ``iam.cloudshell_full_access``: FAIL per principal holding ``AWSCloudShellFullAccess``; one PASS on
-  the account when nobody holds it.
+* ``iam.cloudshell_full_access``: one finding on ``arn:aws:iam::aws:policy/AWSCloudShellFullAccess``: FAIL
+  listing the principals holding it, PASS when nobody does.
 
 :func:`principal_admin` is the per-principal admin-equivalence table (identity policies incl. the
 groups of a user; permissions boundaries and SCPs are not applied): notebooks should call it.
@@ -167,6 +168,12 @@ def full_admin_attached(ctx: CheckContext) -> Iterator[Finding]:
     pol = policy_verdicts(acct).set_index("arn")
     att = acct.attachments
     aws_managed_roles = _managed_role_arns(acct)
+    for parn in sorted(set(pol.index) - set(att["policy_arn"])):
+        p = pol.loc[parn]
+        grant = " although it grants full administrative access" if (p["full_star"] or p["admin_equivalent"]) else ""
+        yield ctx.finding(Status.PASS, resource_arn=parn, resource_type="AwsIamPolicy",
+                          evidence=[acct.ref(AUTH_DETAILS, f"Policies[Arn={parn}]")],
+                          detail=f"Policy {p['name']} is not attached to any user, group or role{grant}.")
     for parn, holders in att.groupby("policy_arn", sort=True):
         ev = [acct.ref(AUTH_DETAILS, f"Policies[Arn={parn}]")]
         if parn not in pol.index:
@@ -265,15 +272,18 @@ def support_role(ctx: CheckContext) -> Iterator[Finding]:
 
 @check("iam.cloudshell_full_access")
 def cloudshell_full_access(ctx: CheckContext) -> Iterator[Finding]:
+    """One finding on the policy ARN (as Prowler and Security Hub IAM.27 report it): FAIL listing the
+    holders, PASS when no user, group or role has it."""
     acct = ctx.account
     att = acct.attachments
     holders = att[att["policy_arn"].str.endswith(":iam::aws:policy/AWSCloudShellFullAccess")]
+    arn = holders["policy_arn"].iloc[0] if not holders.empty else CLOUDSHELL_POLICY
     ev = [acct.ref(AUTH_DETAILS, "AttachedManagedPolicies[PolicyName=AWSCloudShellFullAccess]")]
     if holders.empty:
-        yield ctx.finding(Status.PASS, resource_arn=acct.root_arn(), resource_type="AwsAccount", evidence=ev,
+        yield ctx.finding(Status.PASS, resource_arn=arn, resource_type="AwsIamPolicy", evidence=ev,
                           detail="No user, group or role has AWSCloudShellFullAccess attached.")
         return
-    for arn, ptype, name in zip(holders["principal_arn"], holders["principal_type"], holders["principal_name"],
-                                strict=True):
-        yield ctx.finding(Status.FAIL, resource_arn=arn, resource_type=RESOURCE_TYPE[ptype], evidence=ev,
-                          detail=f"{ptype.capitalize()} {name} has AWSCloudShellFullAccess attached.")
+    names = [f"{t} {n}" for t, n in zip(holders["principal_type"], holders["principal_name"], strict=True)]
+    yield ctx.finding(Status.FAIL, resource_arn=arn, resource_type="AwsIamPolicy", evidence=ev,
+                      detail=f"AWSCloudShellFullAccess is attached to {len(names)} principal(s): "
+                             f"{', '.join(names[:20])}{' ...' if len(names) > 20 else ''}.")

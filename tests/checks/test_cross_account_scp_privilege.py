@@ -203,8 +203,10 @@ def test_full_admin_attached(tmp_path):
                     path="/aws-reserved/sso.amazonaws.com/", attached=[sso_only])],
         policies=[managed(ADMIN, allow()), managed(trick_arn, trick), managed(power_arn, poweruser),
                   managed(sso_only, allow())])}
+    unused = f"arn:aws:iam::{ACCT}:policy/unused-admin"
+    files[GAAD]["Policies"].append(managed(unused, allow(), 0))
     got = by_resource(run(tmp_path, files, "iam.policy.full_admin_attached"))
-    assert got == {ADMIN: "FAIL", trick_arn: "FAIL", power_arn: "PASS", sso_only: "PASS",
+    assert got == {ADMIN: "FAIL", trick_arn: "FAIL", power_arn: "PASS", sso_only: "PASS", unused: "PASS",
                    "arn:aws:iam::aws:policy/Gone": "ERROR",
                    f"arn:aws:iam::{ACCT}:user/bob": "FAIL", f"arn:aws:iam::{ACCT}:user/carol": "PASS"}
 
@@ -217,7 +219,9 @@ def test_direct_policies_support_cloudshell(tmp_path):
     direct = by_resource([f for f in found if f.check_id == "iam.user.direct_policies"])
     U = f"arn:aws:iam::{ACCT}:user/"
     assert direct == {U + "alice": "PASS", U + "bob": "FAIL", U + "carol": "FAIL"}
-    assert by_resource([f for f in found if f.check_id == "iam.cloudshell_full_access"]) == {U + "bob": "FAIL"}
+    [shell] = [f for f in found if f.check_id == "iam.cloudshell_full_access"]
+    assert (shell.resource_arn, shell.status, shell.resource_type) == (SHELL, Status.FAIL, "AwsIamPolicy")
+    assert "user bob" in shell.detail
     assert by_resource([f for f in found if f.check_id == "iam.support_role"]) == {
         f"arn:aws:iam::{ACCT}:root": "PASS"}
     found = run(tmp_path / "b", {GAAD: gaad(users=[user("alice")])})

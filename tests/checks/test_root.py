@@ -132,3 +132,12 @@ def test_centralized_root_management(tmp_path):
     assert f.status == Status.NOT_APPLICABLE
     [f] = run(tmp_path / "d", {CR: cred_report(cred_row("<root_account>"))}, "org.root.centralized_management")
     assert f.status == Status.ERROR
+
+
+def test_centralized_root_management_management_account_not_applicable(tmp_path):
+    from tests.checks.test_cross_account_scp_privilege import _org_bundle
+
+    org = _org_bundle(tmp_path / "o")
+    [f] = run(tmp_path / "m", {CR: cred_report(cred_row("<root_account>", account="123456789012"))},
+              "org.root.centralized_management", org=org, account_id="123456789012")
+    assert f.status == Status.NOT_APPLICABLE and "management account" in f.detail
