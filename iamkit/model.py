@@ -404,17 +404,19 @@ class AccountModel:
 
     # -- regions, access analyzer ---------------------------------------------------------------
     @cached_property
+    def enabled_regions(self) -> list[str]:
+        """Regions enabled for the account (``regions.json``: DescribeRegions, or a plain list)."""
+        data = self.json(REGIONS)
+        if isinstance(data, dict):
+            data = data.get("Regions") or data.get("regions") or []
+        return sorted({r if isinstance(r, str) else r.get("RegionName") for r in data} - {None})
+
+    @cached_property
     def regions(self) -> list[str]:
-        """Enabled regions (``regions.json``), else the regions in the manifest."""
-        if self.bundle.has(REGIONS):
-            data = self.bundle.json(REGIONS)
-            if isinstance(data, dict):
-                data = data.get("regions") or data.get("Regions") or []
-            return sorted({r if isinstance(r, str) else r.get("RegionName") for r in data} - {None})
+        """Regions whose per-region evidence was collected (the manifest's ``regions``; ``--regions`` may
+        restrict them), else the enabled regions."""
         regions = list(self.bundle.manifest.get("regions") or [])
-        if not regions:
-            raise MissingEvidence(self.bundle, REGIONS)
-        return sorted(regions)
+        return sorted(regions) if regions else self.enabled_regions
 
     def analyzer_region(self, region: str) -> dict[str, Any]:
         """The raw Access Analyzer file of one region (raises MissingEvidence when absent)."""

@@ -38,7 +38,7 @@ import pandas as pd
 
 from iamkit.checks.registry import CheckContext, check
 from iamkit.findings import Finding, Status
-from iamkit.model import AUTH_DETAILS, analyzer_file
+from iamkit.model import AUTH_DETAILS, REGIONS, analyzer_file
 
 AUD_PROVIDERS = ("cognito-identity.amazonaws.com", "accounts.google.com", "graph.facebook.com", "www.amazon.com")
 EXTERNAL_ANALYZER_TYPES = ("ACCOUNT", "ORGANIZATION")
@@ -138,6 +138,12 @@ def analyzer_enabled(ctx: CheckContext) -> Iterator[Finding]:
     acct = ctx.account
     arn = acct.root_arn()
     org_analyzers = ctx.org.org_analyzers if ctx.org is not None else {}
+    if not acct.bundle.has(REGIONS):
+        yield ctx.error(f"the list of enabled regions is unknown ({REGIONS}: {acct.bundle.missing_reason(REGIONS)}); "
+                        f"only {', '.join(acct.regions)} could be evaluated", resource_arn=arn)
+    elif missing := sorted(set(acct.enabled_regions) - set(acct.regions)):
+        yield ctx.error(f"enabled region(s) {', '.join(missing)} were not collected (collection was restricted "
+                        "with --regions)", resource_arn=arn)
     for region in acct.regions:
         rel = analyzer_file(region)
         if not acct.bundle.has(rel):

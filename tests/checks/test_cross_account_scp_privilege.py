@@ -237,3 +237,16 @@ def test_privilege_checks_error_without_gaad(tmp_path):
         if f.area in ("privilege", "cross_account") and f.check_id.startswith("iam."):
             assert f.status == Status.ERROR, f
             assert "GetAccountAuthorizationDetails failed" in f.detail
+
+
+def test_analyzer_regions_unknown_or_restricted(tmp_path):
+    aa = {"analyzers": [{"name": "ext", "arn": "a", "type": "ACCOUNT", "status": "ACTIVE"}], "findings": {}}
+    found = [f for f in run(tmp_path / "a", {"access_analyzer/us-east-1.json": aa})
+             if f.check_id == "accessanalyzer.enabled_all_regions"]
+    assert {(f.region, f.status.value) for f in found} == {("global", "ERROR"), ("us-east-1", "PASS")}
+    found = [f for f in run(tmp_path / "b", {"access_analyzer/us-east-1.json": aa,
+                                             "regions.json": {"Regions": [{"RegionName": "us-east-1"},
+                                                                          {"RegionName": "eu-north-1"}]}})
+             if f.check_id == "accessanalyzer.enabled_all_regions"]
+    err = next(f for f in found if f.region == "global")
+    assert err.status == Status.ERROR and "eu-north-1" in err.detail
