@@ -21,8 +21,12 @@ from iamkit.checks import assess
 from iamkit.collect import ALL_OPERATIONS
 from iamkit.collect.bundle import collect_account, collect_organization, plan_accounts, session_for
 from iamkit.errors import IamkitError
-from iamkit.evidence import Bundle, atomic_write, iso
-from iamkit.findings import Finding, Severity, Status, write_csv, write_json
+from iamkit.evidence import ORGANIZATION, Bundle, atomic_write, iso
+from iamkit.exceptions import apply as apply_exceptions
+from iamkit.exceptions import load_exceptions
+from iamkit.exceptions import write_report as write_exceptions_report
+from iamkit.exports import write_all
+from iamkit.findings import Finding, Severity, Status
 from iamkit.report.index import write_index
 from iamkit.report.render import render_account
 from iamkit.settings import Settings
@@ -97,9 +101,13 @@ def run(opts: RunOptions, progress: Progress = lambda _msg: None) -> RunResult:
             bundles.append(Bundle(path))
 
     progress("assessing")
-    findings = assess(bundles, opts.settings) if bundles else []
-    write_json(findings, run_dir / "findings.json")
-    write_csv(findings, run_dir / "findings.csv")
+    org_dir = evidence_root / ORGANIZATION
+    org_bundle = Bundle(org_dir) if (org_dir / "manifest.json").is_file() else None
+    findings = assess(bundles, opts.settings, org_bundle) if bundles else []
+    if opts.settings.exceptions_file:
+        findings, unused = apply_exceptions(findings, load_exceptions(opts.settings.exceptions_file))
+        write_exceptions_report(unused, run_dir / "exceptions_report.json")
+    write_all(findings, run_dir)
 
     for acct in accounts:
         if acct["status"] == "failed":

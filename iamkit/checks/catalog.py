@@ -107,7 +107,8 @@ DETAILS: dict[str, tuple[str, str, str, str]] = {
     "accessanalyzer.enabled_all_regions": (
         "`access_analyzer/<region>.json`, `regions.json`", "root ARN per region",
         "PASS with an ACTIVE ACCOUNT/ORGANIZATION analyzer in this account and region; FAIL otherwise (an "
-        "organization analyzer elsewhere is mentioned, not counted); ERROR for a region whose file is missing.",
+        "organization analyzer elsewhere is mentioned, not counted); ERROR for a region whose file is missing, "
+        "and one global ERROR when `regions.json` is missing or enabled regions were not collected.",
         ""),
     "accessanalyzer.active_findings": (
         "`access_analyzer/<region>.json` findings", "analysed resource ARN (region of the analyzer)",
