@@ -18,13 +18,13 @@ finding's ``observed_at`` (the bundle's collection time).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from iamkit import __version__
-from iamkit.evidence import atomic_write, iso
-from iamkit.findings import Finding, Status, json_array
+from iamkit.evidence import iso
+from iamkit.findings import Finding, Status, atomic_write_chunks, json_array
 
 OCSF_VERSION = "1.1.0"
 OCSF_SEVERITY = {"informational": 1, "low": 2, "medium": 3, "high": 4, "critical": 5}
@@ -128,12 +128,16 @@ def to_asff(f: Finding) -> dict[str, Any]:
 
 
 def write_ocsf(findings: Iterable[Finding], path: Path) -> None:
-    atomic_write(Path(path), json_array(to_ocsf(f) for f in findings))
+    atomic_write_chunks(Path(path), json_array(to_ocsf(f) for f in findings))
 
 
 def write_asff(findings: Iterable[Finding], path: Path) -> None:
-    body = json_array(to_asff(f) for f in findings)
-    atomic_write(Path(path), b'{"Findings":' + body + b"}\n")
+    def chunks() -> Iterator[bytes]:
+        yield b'{"Findings":'
+        yield from json_array(to_asff(f) for f in findings)
+        yield b"}\n"
+
+    atomic_write_chunks(Path(path), chunks())
 
 
 def write_all(findings: list[Finding], out: Path) -> list[Path]:

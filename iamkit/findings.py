@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -14,7 +16,6 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from iamkit.errors import BadInputError
-from iamkit.evidence import atomic_write
 
 
 class Status(StrEnum):
@@ -92,30 +93,62 @@ def to_records(findings: Iterable[Finding]) -> list[dict[str, Any]]:
     return [f.model_dump(mode="json") for f in findings]
 
 
-def json_array(items: Iterable[Any]) -> bytes:
-    """A JSON array with one compact item per line: C-encoder speed, still diff- and grep-friendly."""
-    return ("[\n" + ",\n".join(json.dumps(i, separators=(",", ":")) for i in items) + "\n]\n").encode()
+def json_array(items: Iterable[Any]) -> Iterator[bytes]:
+    """Chunks of a JSON array with one compact item per line: C-encoder speed, still diff- and grep-friendly,
+    and never the whole document in memory at once."""
+    yield b"["
+    sep = b"\n"
+    for item in items:
+        yield sep + json.dumps(item, separators=(",", ":")).encode()
+        sep = b",\n"
+    yield b"\n]\n"
+
+
+def atomic_write_chunks(path: Path, chunks: Iterable[bytes]) -> None:
+    """Like :func:`iamkit.evidence.atomic_write` (temporary file in the same folder, then rename), streamed."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            for chunk in chunks:
+                fh.write(chunk)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o644 & ~mask)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def write_json(findings: Iterable[Finding] | list[dict[str, Any]], path: Path) -> None:
     recs = findings if isinstance(findings, list) and (not findings or isinstance(findings[0], dict)) \
         else to_records(findings)
-    atomic_write(Path(path), json_array(recs))
+    atomic_write_chunks(Path(path), json_array(recs))
 
 
 def write_csv(findings: Iterable[Finding] | list[dict[str, Any]], path: Path) -> None:
     recs = findings if isinstance(findings, list) and (not findings or isinstance(findings[0], dict)) \
         else to_records(findings)
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=CSV_FIELDS)
-    w.writeheader()
-    for rec in recs:
-        rec = dict(rec)
-        rec["controls"] = ";".join(rec["controls"])
-        rec["evidence"] = ";".join(f"{e['file']}#{e['locator']}" for e in rec["evidence"])
-        rec["exception"] = json.dumps(rec["exception"]) if rec["exception"] else ""
-        w.writerow(rec)
-    atomic_write(Path(path), buf.getvalue().encode())
+
+    def chunks() -> Iterator[bytes]:
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=CSV_FIELDS)
+        w.writeheader()
+        for i, rec in enumerate(recs, 1):
+            rec = dict(rec)
+            rec["controls"] = ";".join(rec["controls"])
+            rec["evidence"] = ";".join(f"{e['file']}#{e['locator']}" for e in rec["evidence"])
+            rec["exception"] = json.dumps(rec["exception"]) if rec["exception"] else ""
+            w.writerow(rec)
+            if i % 2000 == 0:
+                yield buf.getvalue().encode()
+                buf.seek(0)
+                buf.truncate()
+        yield buf.getvalue().encode()
+
+    atomic_write_chunks(Path(path), chunks())
 
 
 def load_json(path: Path) -> list[Finding]:
