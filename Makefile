@@ -38,7 +38,7 @@ test: $(STAMP) system-deps
 	$(BIN)/python -m pytest -q
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/iamkit lab --demo-run $(OUT)
 
 clean:
 	rm -rf $(VENV) reports/demo .pytest_cache

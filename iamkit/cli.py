@@ -29,6 +29,18 @@ def _source_options(p: argparse.ArgumentParser) -> None:
                    help="parameters YAML merged over the defaults (repeatable)")
 
 
+def _run_options(p: argparse.ArgumentParser, *, workers: bool = False) -> None:
+    g = p.add_argument_group("batch options")
+    if workers:
+        g.add_argument("--workers", type=int, metavar="N", help="accounts processed in parallel (default: cores)")
+    g.add_argument("--resume", action="store_true",
+                   help="skip accounts whose outputs in --out are complete and valid (evidence verifies)")
+    g.add_argument("--baseline", type=Path, metavar="OLD_RUN", help="show new/resolved/changed findings since OLD_RUN")
+    g.add_argument("--json-log", action="store_true", help="JSON lines on stderr instead of the live display")
+    g.add_argument("--no-reports", action="store_true",
+                   help="collect and assess only: findings and index, no notebooks or report files")
+
+
 def _csv(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
@@ -43,7 +55,8 @@ def _scope_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--accounts", type=_csv, metavar="A,B", help="only these account ids")
     g.add_argument("--regions", type=_csv, metavar="R1,R2",
                    help="only these regions for per-region evidence (default: every enabled region)")
-    g.add_argument("--workers", type=int, metavar="N", help="accounts collected in parallel (default 4)")
+    g.add_argument("--workers", type=int, metavar="N",
+                   help="accounts processed in parallel (collect: default 4; run: default = number of cores)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "assess and write reports. Needs no AWS account.", epilog=EPILOG)
     p.add_argument("--out", type=Path, default=Path("reports/demo"), help="run folder (default: reports/demo)")
     p.add_argument("--no-pdf", action="store_true", help="skip PDF rendering")
+    _run_options(p, workers=True)
 
     p = sub.add_parser("run", help="collect, assess and report on the account(s) of your credentials",
                        description="Collect evidence, assess it and write per-account reports and an index.",
@@ -70,6 +84,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-pdf", action="store_true", help="skip PDF rendering")
     p.add_argument("--fail-on", choices=["critical", "high", "medium", "low", "informational", "never"],
                    help="exit 1 when a FAIL at or above this severity exists (default: from parameters)")
+    _run_options(p)
+
+    p = sub.add_parser("render", help="re-render a run's reports from its evidence (no AWS)", epilog=EPILOG,
+                       description="Re-assess and re-render every account of RUN_DIR from its evidence only, "
+                                   "with the settings recorded in its run.json; no AWS call is made.")
+    p.add_argument("run_dir", type=Path, metavar="RUN_DIR")
+    p.add_argument("--no-pdf", action="store_true", help="skip PDF rendering")
+    p.add_argument("--workers", type=int, help="accounts rendered in parallel (default: number of cores)")
+    p.add_argument("--json-log", action="store_true", help="JSON lines on stderr instead of the live display")
+
+    p = sub.add_parser("diff", help="new, resolved and changed findings between two runs", epilog=EPILOG,
+                       description="Compare the findings of two runs by (check, account, region, resource); "
+                                   "print a summary and write diff.json and diff.html.")
+    p.add_argument("old_run", type=Path, metavar="OLD_RUN")
+    p.add_argument("new_run", type=Path, metavar="NEW_RUN")
+    p.add_argument("--out", type=Path, help="folder for diff.json/diff.html (default: NEW_RUN)")
+
+    p = sub.add_parser("lab", help="open JupyterLab on the area notebooks", epilog=EPILOG,
+                       description="Open JupyterLab on notebooks/; the parameters cells default to the last "
+                                   "demo run's evidence (reports/demo) when it exists.")
+    p.add_argument("--demo-run", type=Path, default=Path("reports/demo"), help="run folder to default to")
 
     p = sub.add_parser("collect", help="collect evidence only", epilog=EPILOG,
                        description="Collect read-only evidence into DIR/evidence/<account_id>/.")
@@ -112,6 +147,17 @@ def _progress(console: Console, quiet: bool):  # noqa: ANN202
     return (lambda _m: None) if quiet else (lambda m: console.print(f"[dim]·[/dim] {m}", highlight=False))
 
 
+def _monitor(args: argparse.Namespace, err: Console):  # noqa: ANN202
+    """The run display: nothing (--quiet), JSON lines (--json-log) or a rich live display."""
+    from iamkit.runner import JsonLinesMonitor, MessageMonitor, RichMonitor
+
+    if getattr(args, "json_log", False):
+        return JsonLinesMonitor(sys.stderr)
+    if args.quiet:
+        return MessageMonitor(lambda _m: None)
+    return RichMonitor(err)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -142,11 +188,37 @@ def _dispatch(args: argparse.Namespace, err: Console) -> int:
     if args.command == "demo":
         from iamkit.demo.run import run_demo
 
-        result = run_demo(args.out, pdf=not args.no_pdf, progress=progress)
+        result = run_demo(args.out, pdf=not args.no_pdf, progress=_monitor(args, err),
+                          workers=args.workers, resume=args.resume, baseline=args.baseline,
+                          reports=not args.no_reports)
         _summary(err, result)
         return result.exit_code()
     if args.command == "assess":
         return _assess(args, err)
+    if args.command == "render":
+        from iamkit.runner import render_run
+
+        result = render_run(args.run_dir, pdf=not args.no_pdf, workers=args.workers, progress=_monitor(args, err))
+        _summary(err, result)
+        return 3 if result.failed else 0
+    if args.command == "diff":
+        from iamkit.diff import diff_runs
+
+        d = diff_runs(args.old_run, args.new_run, out=args.out)
+        print(d.summary())
+        for label, items in (("new", d.new), ("resolved", d.resolved)):
+            for f in items:
+                print(f"  {label:8} {f.status.value:5} {f.severity.value:8} {f.account_id} {f.check_id} "
+                      f"{f.region} {f.resource_arn}")
+        for c in d.changed:
+            print(f"  changed  {c.new.account_id} {c.new.check_id} {c.new.region} {c.new.resource_arn}: {c.what}")
+        where = args.out or (args.new_run if args.new_run.is_dir() else args.new_run.parent)
+        err.print(f"written to {where / 'diff.json'}", highlight=False)
+        return 0
+    if args.command == "lab":
+        from iamkit.report.lab import lab
+
+        return lab(args.demo_run)
     if args.command == "import":
         from iamkit.offline import import_export
 
@@ -174,8 +246,10 @@ def _dispatch(args: argparse.Namespace, err: Console) -> int:
         from iamkit.runner import RunOptions, run
 
         opts = RunOptions(out=args.out, target=target, settings=settings,
-                          parameters_files=[str(p) for p in args.parameters], pdf=not args.no_pdf and settings.pdf)
-        result = run(opts, progress)
+                          parameters_files=[str(p) for p in args.parameters], pdf=not args.no_pdf and settings.pdf,
+                          workers=args.workers, resume=args.resume, baseline=args.baseline,
+                          org=bool(getattr(args, "org", False)), reports=not args.no_reports)
+        result = run(opts, _monitor(args, err))
         _summary(err, result)
         return result.exit_code(settings.fail_on)
     raise AssertionError(args.command)

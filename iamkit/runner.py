@@ -1,37 +1,84 @@
 """A run: accounts x (collect -> assess -> notebooks -> render), then the index and exports.
 
-One failing account never stops the others: its failure (stage and one-line reason) is recorded
-in ``run.json`` and the index, and the run exits 3 at the end.
+Decisions (see also docs/reports.md):
+
+* **Accounts in parallel with threads**, ``workers`` at a time (default: the number of cores).
+  Every heavy stage already runs outside this process: collection waits on HTTP, each notebook runs
+  in its own kernel process, the PDF is printed by a Chromium process. The in-process parts
+  (assessment, nbconvert) are short. Threads share the guarded AWS session (boto3 clients are
+  thread-safe) and need no pickling of sessions or settings; processes would add start-up and
+  pickling for no gain.
+* **One failing account never stops the others**: any exception in an account's pipeline is recorded
+  (stage and one-line reason in ``run.json`` and the index, the traceback in the account's
+  ``log.txt``), and the run exits 3 at the end.
+* **Resume**: ``run.json`` is rewritten atomically after every account. With ``resume`` an account is
+  skipped when its previous record is complete (status ok, same settings fingerprint), its evidence
+  manifest verifies, its report files exist and its per-account ``findings.json`` loads.
+* **Logs**: ``run.log.jsonl`` (one JSON object per event, for batches) in the run folder and a
+  human-readable ``accounts/<id>/log.txt`` per account (kernel stderr goes there too).
 """
 
 from __future__ import annotations
 
+import hashlib
+import inspect
 import json
+import os
 import platform
+import threading
 import time
+import traceback
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from iamkit import __version__
+from iamkit import findings as findings_mod
 from iamkit.aws.session import AwsTarget, open_session
 from iamkit.checks import assess
 from iamkit.collect import ALL_OPERATIONS
-from iamkit.collect.bundle import collect_account, collect_organization, plan_accounts, session_for
-from iamkit.errors import IamkitError
-from iamkit.evidence import ORGANIZATION, Bundle, atomic_write, iso
-from iamkit.exceptions import apply as apply_exceptions
-from iamkit.exceptions import load_exceptions
-from iamkit.exceptions import write_report as write_exceptions_report
-from iamkit.exports import write_all
-from iamkit.findings import Finding, Severity, Status
+from iamkit.collect import bundle as collect_bundle
+from iamkit.errors import BadInputError, IamkitError
+from iamkit.evidence import MANIFEST, Bundle, atomic_write, iso
+from iamkit.findings import Finding, Severity, Status, load_json, sort_key, write_csv, write_json
 from iamkit.report.index import write_index
 from iamkit.report.render import render_account
 from iamkit.settings import Settings
 
 Progress = Callable[[str], None]
+STAGES = ("collect", "assess", "notebooks", "html", "pdf")
+
+
+class Monitor:
+    """Receives run events. The CLI's rich display and JSON-lines output subclass it; a plain
+    ``progress(message)`` callable is wrapped by :class:`MessageMonitor`."""
+
+    def start(self, total: int) -> None:  # noqa: B027  (optional hook)
+        pass
+
+    def event(self, ev: dict[str, Any]) -> None:  # noqa: B027
+        pass
+
+    def finish(self) -> None:  # noqa: B027
+        pass
+
+
+class MessageMonitor(Monitor):
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+
+    def event(self, ev: dict[str, Any]) -> None:
+        if ev.get("event") == "stage":
+            self.progress(f"{ev['account_id']}: {ev['stage']}")
+        elif ev.get("event") == "account_failed":
+            self.progress(f"{ev['account_id']}: failed at {ev['stage']}: {ev['error']}")
+        elif ev.get("event") == "account_skipped":
+            self.progress(f"{ev['account_id']}: complete in the previous run, skipped (--resume)")
+        elif ev.get("event") == "message":
+            self.progress(ev["message"])
 
 
 @dataclass
@@ -44,6 +91,11 @@ class RunOptions:
     source: str = "aws"
     title: str = "IAM security assessment"
     run_id: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"))
+    workers: int | None = None
+    resume: bool = False
+    baseline: Path | None = None
+    org: bool = False
+    reports: bool = True  # False: collect and assess only (no notebooks, no report files)
 
 
 @dataclass
@@ -67,68 +119,467 @@ class RunResult:
         return 0
 
 
-def _record(acct: dict[str, Any], stage: str, fn: Callable[[], Any]) -> Any:
-    t0 = time.monotonic()
-    try:
-        return fn()
-    except IamkitError as exc:
-        acct.update(status="failed", stage=stage, error=str(exc))
+def default_workers() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+def _compatible(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call ``fn`` with the keyword arguments it accepts (the collection interface grows options,
+    e.g. organization planning, and older versions simply do not take them)."""
+    params = inspect.signature(fn).parameters
+    given = {k: v for k, v in kwargs.items() if v is not None}
+    if any(p.kind == p.VAR_KEYWORD for p in params.values()):
+        return fn(*args, **given)
+    return fn(*args, **{k: v for k, v in given.items() if k in params})
+
+
+def select_ous(targets: list[Any], selectors: list[str] | None) -> list[Any]:
+    """Targets inside any of the OUs ``selectors`` (OU ids, or paths from the root such as
+    "Workloads/Prod"; an OU includes everything below it). Without selectors: all targets."""
+    if not selectors:
+        return list(targets)
+    if any(getattr(t, "ou_path", None) is None for t in targets):
+        raise BadInputError("organizational_units selects accounts of an organization: run with --org "
+                            "(the OU of an account is known only from the organization's data)")
+
+    def norm(p: str) -> str:
+        parts = [x for x in p.strip("/").split("/") if x]
+        return "/".join(parts[1:] if parts and parts[0].lower() == "root" else parts)
+
+    wanted = [norm(x) for x in selectors]
+    out = []
+    for t in targets:
+        path = norm(str(t.ou_path))
+        ids = set(getattr(t, "ou_ids", None) or []) | {getattr(t, "ou_id", None)}
+        if any(w in ids or path == w or path.startswith(w + "/") for w in wanted):
+            out.append(t)
+    if not out:
+        raise BadInputError(f"no account of the organization is in {', '.join(selectors)}")
+    return out
+
+
+def with_ou_paths(targets: list[Any], org_bundle: Bundle | None) -> list[Any]:
+    """Targets with ``ou_path`` filled from the organization evidence (OrgModel.accounts)."""
+    from dataclasses import replace
+
+    from iamkit import model
+
+    if org_bundle is None or not hasattr(model, "OrgModel"):
+        raise BadInputError("organizational_units needs the organization's data: run with --org from the "
+                            "management account (or a delegated administrator)")
+    paths = {str(r.id): str(r.ou_path) for r in model.OrgModel(org_bundle).accounts.itertuples(index=False)}
+    return [t if getattr(t, "ou_path", None) else replace(t, ou_path=paths.get(t.account_id)) for t in targets]
+
+
+def settings_fingerprint(opts: RunOptions) -> str:
+    """What must be equal for a previous account result to be reused by ``--resume``."""
+    doc = {"settings": opts.settings.model_dump(mode="json", exclude={"external_id", "profile", "workers"}),
+           "pdf": opts.pdf, "reports": opts.reports, "iamkit": __version__,
+           "baseline": str(opts.baseline) if opts.baseline else None}
+    return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:16]
+
+
+class _Run:
+    def __init__(self, opts: RunOptions, monitor: Monitor) -> None:
+        self.opts = opts
+        self.monitor = monitor
+        self.run_dir = Path(opts.out)
+        self.evidence_root = self.run_dir / "evidence"
+        self.lock = threading.Lock()
+        self.fingerprint = settings_fingerprint(opts)
+        self.started = datetime.now(UTC)
+        self.accounts: dict[str, dict[str, Any]] = {}
+        self.organization: dict[str, Any] | None = None
+        self.findings: dict[str, list[Finding]] = {}
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self._log = (self.run_dir / "run.log.jsonl").open("a", encoding="utf-8")
+
+    # -- events and logs ---------------------------------------------------------------------------
+    def emit(self, **ev: Any) -> None:
+        ev = {"time": iso(datetime.now(UTC)), "run_id": self.opts.run_id, **ev}
+        with self.lock:
+            self._log.write(json.dumps(ev, default=str) + "\n")
+            self._log.flush()
+        self.monitor.event(ev)
+
+    def account_dir(self, account_id: str) -> Path:
+        return self.run_dir / "accounts" / account_id
+
+    # -- run.json ---------------------------------------------------------------------------------
+    def run_doc(self, finished: bool) -> dict[str, Any]:
+        return {
+            "run_id": self.opts.run_id, "title": self.opts.title, "source": self.opts.source,
+            "started_at": iso(self.started), "finished_at": iso(datetime.now(UTC)) if finished else None,
+            "complete": finished, "iamkit_version": __version__, "python": platform.python_version(),
+            "settings": self.opts.settings.model_dump(mode="json", exclude={"external_id", "profile"}),
+            "settings_fingerprint": self.fingerprint, "parameters_files": self.opts.parameters_files,
+            "pdf": self.opts.pdf, "workers": self.workers, "resume": self.opts.resume,
+            "baseline": str(self.opts.baseline) if self.opts.baseline else None,
+            "organization": self.organization,
+            "accounts": [self.accounts[k] for k in sorted(self.accounts)],
+        }
+
+    def save(self, finished: bool = False) -> dict[str, Any]:
+        with self.lock:
+            doc = self.run_doc(finished)
+            atomic_write(self.run_dir / "run.json", json.dumps(doc, indent=1, default=str).encode())
+        return doc
+
+    # -- resume -----------------------------------------------------------------------------------
+    def previous(self) -> dict[str, dict[str, Any]]:
+        path = self.run_dir / "run.json"
+        if not self.opts.resume or not path.is_file():
+            return {}
+        try:
+            doc = json.loads(path.read_text())
+        except ValueError as exc:
+            raise BadInputError(f"{path}: cannot resume, run.json is not valid JSON ({exc})") from None
+        if doc.get("settings_fingerprint") != self.fingerprint:
+            self.emit(event="message", message="settings differ from the previous run: every account is redone")
+            return {}
+        if doc.get("organization"):
+            self.organization = doc["organization"]
+        return {a["account_id"]: a for a in doc.get("accounts", [])}
+
+    def reusable(self, rec: dict[str, Any] | None) -> list[Finding] | None:
+        """The previous findings of an account whose outputs are complete and valid, else None."""
+        if not rec or rec.get("status") != "ok":
+            return None
+        aid = rec["account_id"]
+        adir = self.account_dir(aid)
+        bundle_dir = self.evidence_root / aid
+        needed = [adir / "findings.json", bundle_dir / MANIFEST]
+        if self.opts.reports:
+            needed.append(adir / "report.html")
+            if self.opts.pdf:
+                needed.append(adir / "report.pdf")
+        if not all(p.is_file() and p.stat().st_size > 0 for p in needed):
+            return None
+        try:
+            if Bundle(bundle_dir).verify():
+                return None
+            return load_json(adir / "findings.json")
+        except IamkitError as exc:
+            self.emit(event="message", message=f"{aid}: previous outputs unusable ({exc}); redoing it")
+            return None
+
+    # -- one account ------------------------------------------------------------------------------
+    def process(self, session: Any, target: Any, org_bundle: Bundle | None) -> None:
+        aid = target.account_id
+        acct = self.accounts[aid]
+        adir = self.account_dir(aid)
+        adir.mkdir(parents=True, exist_ok=True)
+        t_start = time.monotonic()
+        stage = "collect"
+        timings: dict[str, float] = {}
+        t_stage = time.monotonic()
+        with (adir / "log.txt").open("a", encoding="utf-8") as log:
+
+            def enter(name: str) -> None:
+                nonlocal stage, t_stage
+                now = time.monotonic()
+                timings[stage] = round(timings.get(stage, 0.0) + now - t_stage, 3)
+                stage, t_stage = name, now
+                acct["stage"] = name
+                log.write(f"{iso(datetime.now(UTC))} {aid} stage {name}\n")
+                log.flush()
+                self.emit(event="stage", account_id=aid, stage=name)
+
+            log.write(f"{iso(datetime.now(UTC))} {aid} run {self.opts.run_id} start\n")
+            acct.update(status="running", stage="collect")
+            self.emit(event="stage", account_id=aid, stage="collect")
+            try:
+                path = collect_bundle.collect_account(collect_bundle.session_for(session, target),
+                                                      self.evidence_root, source=self.opts.source)
+                bundle = Bundle(path)
+                enter("assess")
+                found = assess([bundle], self.opts.settings, org_bundle)
+                write_json(found, adir / "findings.json")
+                if self.opts.reports:
+                    cover = self.cover(bundle)
+                    render_account(account_id=aid, evidence_dir=self.evidence_root, out_dir=adir, cover=cover,
+                                   parameters_files=self.opts.parameters_files, pdf=self.opts.pdf,
+                                   baseline=str(self.opts.baseline) if self.opts.baseline else None,
+                                   log=log, on_stage=enter)
+                enter("done")
+            except Exception as exc:  # recorded: one account never stops the others
+                now = time.monotonic()
+                timings[stage] = round(timings.get(stage, 0.0) + now - t_stage, 3)
+                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                if not isinstance(exc, IamkitError):
+                    reason = f"{type(exc).__name__}: {reason}"
+                log.write(f"{iso(datetime.now(UTC))} {aid} FAILED at {stage}: {reason}\n")
+                log.write("".join(traceback.format_exception(exc)))
+                acct.update(status="failed", stage=stage, error=reason, timings=timings,
+                            seconds=round(time.monotonic() - t_start, 3))
+                self.emit(event="account_failed", account_id=aid, stage=stage, error=reason)
+                self.save()
+                return
+            timings.pop("done", None)
+            acct.update(status="ok", stage="done", error=None, timings=timings,
+                        seconds=round(time.monotonic() - t_start, 3), settings_fingerprint=self.fingerprint,
+                        collected_at=iso(bundle.collected_at), findings=len(found),
+                        failing=sum(1 for f in found if f.status == Status.FAIL),
+                        alias=acct.get("alias") or _alias(bundle))
+            log.write(f"{iso(datetime.now(UTC))} {aid} done in {acct['seconds']}s\n")
+        with self.lock:
+            self.findings[aid] = found
+        self.emit(event="account_done", account_id=aid, seconds=acct["seconds"], timings=timings)
+        self.save()
+
+    def cover(self, bundle: Bundle) -> dict[str, str]:
+        acct = self.accounts[bundle.account_id]
+        alias = _alias(bundle)
+        cover = {"Account": bundle.account_id}
+        if alias:
+            cover["Account alias"] = alias
+        if acct.get("name"):
+            cover["Account name"] = acct["name"]
+        if acct.get("ou_path"):
+            cover["Organizational unit"] = acct["ou_path"]
+        cover.update({"Collected at": iso(bundle.collected_at),
+                      "Collected by": (bundle.manifest.get("caller_identity") or {}).get("Arn", "unknown"),
+                      "Evidence source": bundle.source, "Run": self.opts.run_id})
+        return cover
+
+    @property
+    def workers(self) -> int:
+        return self.opts.workers or self.opts.settings.workers or default_workers()
+
+    # -- the whole run ----------------------------------------------------------------------------
+    def execute(self) -> RunResult:
+        opts = self.opts
+        if opts.workers is not None and opts.workers < 1:
+            raise BadInputError(f"--workers must be 1 or more, not {opts.workers}")
+        if opts.baseline:
+            from iamkit.diff import load_run_findings
+
+            load_run_findings(Path(opts.baseline))  # a bad baseline is bad input: fail before any work
+        previous = self.previous()
+        if opts.target.session_name == "iamkit":
+            opts.target.session_name = f"iamkit-{opts.run_id}"
+        session = open_session(opts.target, ALL_OPERATIONS)
+        s = opts.settings
+        targets = _compatible(collect_bundle.plan_accounts, session, accounts=s.accounts,
+                              organizational_units=s.organizational_units)
+        org_bundle = self.collect_organization(session)
+        if s.organizational_units:
+            targets = select_ous(with_ou_paths(targets, org_bundle), s.organizational_units)
+        for t in targets:
+            self.accounts[t.account_id] = {"account_id": t.account_id, "name": t.name,
+                                           "ou_path": getattr(t, "ou_path", None), "status": "pending"}
+        self.monitor.start(len(targets))
+        self.emit(event="run_start", accounts=len(targets), workers=self.workers)
+        todo = []
+        for t in targets:
+            reused = self.reusable(previous.get(t.account_id))
+            if reused is not None:
+                self.accounts[t.account_id] = {**previous[t.account_id], "resumed": True}
+                self.findings[t.account_id] = reused
+                self.emit(event="account_skipped", account_id=t.account_id)
+            else:
+                todo.append(t)
+        self.save()
+        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="iamkit-account") as pool:
+            futures = [pool.submit(self.process, session, t, org_bundle) for t in todo]
+            for fut in as_completed(futures):
+                fut.result()  # process() records every failure itself; anything here is a bug
+        all_findings = sorted((f for fs in self.findings.values() for f in fs), key=sort_key)
+        self.write_exports(all_findings)
+        doc = self.save(finished=True)
+        diff = None
+        if opts.baseline:
+            from iamkit.diff import diff_runs
+
+            diff = diff_runs(Path(opts.baseline), self.run_dir, out=self.run_dir)
+        write_index(self.run_dir, doc, all_findings, diff=diff)
+        self.emit(event="run_done", accounts=len(self.accounts),
+                  failed=sum(1 for a in self.accounts.values() if a["status"] == "failed"))
+        self.monitor.finish()
+        self._log.close()
+        return RunResult(self.run_dir, doc["accounts"], all_findings)
+
+    def collect_organization(self, session: Any) -> Bundle | None:
+        """The organization bundle (collected once per run) when the collection layer provides it."""
+        existing = self.evidence_root / "organization"
+        if self.organization and self.organization.get("status") == "ok" and (existing / MANIFEST).is_file():
+            b = Bundle(existing)
+            if not b.verify():
+                return b
+        fn = getattr(collect_bundle, "collect_organization", None)
+        if fn is None or not (self.opts.org or getattr(self.opts.target, "organization", False)):
+            return None
+        t0 = time.monotonic()
+        self.emit(event="stage", account_id="organization", stage="collect")
+        try:
+            path = fn(session, self.evidence_root, self.opts.source)
+        except Exception as exc:  # recorded: the accounts are still assessed (scp checks say ERROR)
+            reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            self.organization = {"status": "failed", "error": reason, "seconds": round(time.monotonic() - t0, 3)}
+            self.emit(event="organization_failed", error=reason)
+            return None
+        self.organization = {"status": "ok", "path": "evidence/organization",
+                             "seconds": round(time.monotonic() - t0, 3)}
+        self.emit(event="organization_done", seconds=self.organization["seconds"])
+        return Bundle(Path(path))
+
+    def write_exports(self, all_findings: list[Finding]) -> None:
+        write_json(all_findings, self.run_dir / "findings.json")
+        write_csv(all_findings, self.run_dir / "findings.csv")
+        for name, fn_name in (("findings.ocsf.json", "write_ocsf"), ("findings.asff.json", "write_asff")):
+            fn = getattr(findings_mod, fn_name, None)
+            if fn is not None:
+                fn(all_findings, self.run_dir / name)
+
+
+def _alias(bundle: Bundle) -> str | None:
+    rel = "iam/account_aliases.json"
+    if not bundle.has(rel):
         return None
-    finally:
-        acct.setdefault("timings", {})[stage] = round(time.monotonic() - t0, 3)
+    aliases = bundle.json(rel).get("AccountAliases") or []
+    return str(aliases[0]) if aliases else None
 
 
-def run(opts: RunOptions, progress: Progress = lambda _msg: None) -> RunResult:
-    run_dir = Path(opts.out)
-    evidence_root = run_dir / "evidence"
-    started = datetime.now(UTC)
-    if opts.target.session_name == "iamkit":
-        opts.target.session_name = f"iamkit-{opts.run_id}"
-    session = open_session(opts.target, ALL_OPERATIONS)
-    targets = {t.account_id: t for t in plan_accounts(session, accounts=opts.settings.accounts)}
-    accounts = [{"account_id": t.account_id, "name": t.name, "status": "ok"} for t in targets.values()]
-    organization: dict[str, Any] = {"status": "ok"}
-    if opts.target.organization:
-        progress("collecting the organization")
-        _record(organization, "collect", lambda: collect_organization(session, evidence_root, opts.source))
+def run(opts: RunOptions, progress: Progress | Monitor = lambda _msg: None) -> RunResult:
+    monitor = progress if isinstance(progress, Monitor) else MessageMonitor(progress)
+    return _Run(opts, monitor).execute()
 
-    bundles: list[Bundle] = []
-    for acct in accounts:
-        progress(f"collecting {acct['account_id']}")
-        path = _record(acct, "collect", lambda a=acct: collect_account(
-            session_for(session, targets[a["account_id"]]), evidence_root, source=opts.source))
-        if path is not None:
-            bundles.append(Bundle(path))
 
-    progress("assessing")
-    org_dir = evidence_root / ORGANIZATION
-    org_bundle = Bundle(org_dir) if (org_dir / "manifest.json").is_file() else None
-    findings = assess(bundles, opts.settings, org_bundle) if bundles else []
-    if opts.settings.exceptions_file:
-        findings, unused = apply_exceptions(findings, load_exceptions(opts.settings.exceptions_file))
-        write_exceptions_report(unused, run_dir / "exceptions_report.json")
-    write_all(findings, run_dir)
+def render_run(run_dir: Path, *, pdf: bool = True, workers: int | None = None,
+               progress: Progress | Monitor = lambda _msg: None, log: IO[str] | None = None) -> RunResult:
+    """``iamkit render RUN_DIR``: re-assess and re-render every account of a run from its evidence
+    only (no AWS), with the settings recorded in its run.json."""
+    from iamkit.evidence import load_bundles
+    from iamkit.settings import Settings as _Settings
 
-    for acct in accounts:
-        if acct["status"] == "failed":
-            continue
-        progress(f"rendering {acct['account_id']}")
-        bundle = next(b for b in bundles if b.account_id == acct["account_id"])
-        cover = {"Account": acct["account_id"], "Collected at": iso(bundle.collected_at),
-                 "Collected by": (bundle.manifest.get("caller_identity") or {}).get("Arn", "unknown"),
-                 "Evidence source": bundle.source, "Run": opts.run_id}
-        _record(acct, "render", lambda a=acct, c=cover: render_account(
-            account_id=a["account_id"], evidence_dir=evidence_root, out_dir=run_dir / "accounts" / a["account_id"],
-            cover=c, parameters_files=opts.parameters_files, pdf=opts.pdf))
+    run_dir = Path(run_dir)
+    path = run_dir / "run.json"
+    if not path.is_file():
+        raise BadInputError(f"{run_dir}: not a run folder (no run.json)")
+    try:
+        doc = json.loads(path.read_text())
+        settings = _Settings.model_validate(doc.get("settings") or {})
+    except ValueError as exc:
+        raise BadInputError(f"{path}: unreadable run.json ({str(exc).splitlines()[0]})") from None
+    monitor = progress if isinstance(progress, Monitor) else MessageMonitor(progress)
+    bundles, org = load_bundles([run_dir / "evidence"])
+    accounts = {a["account_id"]: a for a in doc.get("accounts", [])}
+    lock = threading.Lock()
+    results: dict[str, list[Finding]] = {}
 
-    run_doc = {
-        "run_id": opts.run_id, "title": opts.title, "source": opts.source,
-        "started_at": iso(started), "finished_at": iso(datetime.now(UTC)),
-        "iamkit_version": __version__, "python": platform.python_version(),
-        "settings": opts.settings.model_dump(mode="json", exclude={"external_id", "profile"}),
-        "parameters_files": opts.parameters_files, "accounts": accounts,
-        **({"organization": organization} if opts.target.organization else {}),
-    }
-    atomic_write(run_dir / "run.json", json.dumps(run_doc, indent=1).encode())
-    write_index(run_dir, run_doc, findings)
-    return RunResult(run_dir, accounts, findings)
+    def one(bundle: Bundle) -> None:
+        aid = bundle.account_id
+        acct = accounts.setdefault(aid, {"account_id": aid, "name": None})
+        adir = run_dir / "accounts" / aid
+        adir.mkdir(parents=True, exist_ok=True)
+        t0 = time.monotonic()
+        with (adir / "log.txt").open("a", encoding="utf-8") as alog:
+            try:
+                monitor.event({"event": "stage", "account_id": aid, "stage": "assess"})
+                problems = bundle.verify()
+                if problems:
+                    raise BadInputError(problems[0])
+                found = assess([bundle], settings, org)
+                write_json(found, adir / "findings.json")
+                cover = {"Account": aid, "Collected at": iso(bundle.collected_at),
+                         "Collected by": (bundle.manifest.get("caller_identity") or {}).get("Arn", "unknown"),
+                         "Evidence source": bundle.source, "Run": str(doc.get("run_id")),
+                         "Rendered again at": iso(datetime.now(UTC))}
+                render_account(account_id=aid, evidence_dir=run_dir / "evidence", out_dir=adir, cover=cover,
+                               parameters_files=[], pdf=pdf, log=alog,
+                               on_stage=lambda s: monitor.event({"event": "stage", "account_id": aid, "stage": s}))
+            except Exception as exc:  # recorded in run.json; the other accounts go on
+                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                alog.write("".join(traceback.format_exception(exc)))
+                acct.update(status="failed", stage="render", error=reason)
+                monitor.event({"event": "account_failed", "account_id": aid, "stage": "render", "error": reason})
+                return
+            acct.update(status="ok", stage="done", error=None, rendered_seconds=round(time.monotonic() - t0, 3))
+            with lock:
+                results[aid] = found
+
+    monitor.start(len(bundles))
+    with ThreadPoolExecutor(max_workers=workers or default_workers()) as pool:
+        for fut in as_completed([pool.submit(one, b) for b in bundles]):
+            fut.result()
+    all_findings = sorted((f for fs in results.values() for f in fs), key=sort_key)
+    write_json(all_findings, run_dir / "findings.json")
+    write_csv(all_findings, run_dir / "findings.csv")
+    doc["accounts"] = [accounts[k] for k in sorted(accounts)]
+    doc["rendered_at"] = iso(datetime.now(UTC))
+    atomic_write(path, json.dumps(doc, indent=1, default=str).encode())
+    write_index(run_dir, doc, all_findings)
+    monitor.finish()
+    return RunResult(run_dir, doc["accounts"], all_findings)
+
+
+class JsonLinesMonitor(Monitor):
+    """One JSON object per event on a stream (stderr), for batch jobs and log collectors."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+        self.lock = threading.Lock()
+
+    def event(self, ev: dict[str, Any]) -> None:
+        with self.lock:
+            self.stream.write(json.dumps(ev, default=str) + "\n")
+            self.stream.flush()
+
+
+class RichMonitor(Monitor):
+    """A live display on stderr: a bar of accounts done/failed and each running account's stage."""
+
+    def __init__(self, console: Any) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.console = console
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), TextColumn("{task.fields[detail]}"), console=console,
+                                 transient=False)
+        self.task: Any = None
+        self.done = self.failed = self.skipped = 0
+        self.stages: dict[str, str] = {}
+        self.lock = threading.Lock()
+
+    def start(self, total: int) -> None:
+        self.progress.start()
+        self.task = self.progress.add_task("accounts", total=total, detail="")
+
+    def _refresh(self) -> None:
+        running = ", ".join(f"{a}:{s}" for a, s in sorted(self.stages.items())[:4])
+        more = f" +{len(self.stages) - 4}" if len(self.stages) > 4 else ""
+        detail = f"[green]{self.done} done[/] [red]{self.failed} failed[/]"
+        if self.skipped:
+            detail += f" {self.skipped} resumed"
+        if running:
+            detail += f"  [dim]{running}{more}[/]"
+        self.progress.update(self.task, completed=self.done + self.failed + self.skipped, detail=detail)
+
+    def event(self, ev: dict[str, Any]) -> None:
+        kind = ev.get("event")
+        with self.lock:
+            if kind == "stage":
+                self.stages[str(ev["account_id"])] = str(ev["stage"])
+            elif kind == "account_done":
+                self.done += 1
+                self.stages.pop(str(ev["account_id"]), None)
+            elif kind == "account_skipped":
+                self.skipped += 1
+            elif kind == "account_failed":
+                self.failed += 1
+                self.stages.pop(str(ev["account_id"]), None)
+                self.progress.console.print(f"[red]failed[/] {ev['account_id']} at {ev['stage']}: {ev['error']}",
+                                            highlight=False)
+            elif kind == "organization_done":
+                self.stages.pop("organization", None)
+            elif kind in ("message", "organization_failed"):
+                self.stages.pop("organization", None)
+                self.progress.console.print(str(ev.get("message") or ev.get("error")), highlight=False)
+            if self.task is not None:
+                self._refresh()
+
+    def finish(self) -> None:
+        self.stages.clear()
+        if self.task is not None:
+            self._refresh()
+        self.progress.stop()

@@ -9,7 +9,7 @@ from pathlib import Path
 from iamkit.aws.session import AwsTarget
 from iamkit.demo.seed import DEMO_CREDENTIALS, scenario, seed
 from iamkit.demo.standin import StandIn
-from iamkit.runner import Progress, RunOptions, RunResult, run
+from iamkit.runner import Monitor, Progress, RunOptions, RunResult, run
 from iamkit.settings import load_settings
 
 
@@ -17,9 +17,12 @@ def demo_parameters() -> Path:
     return Path(str(resources.files("iamkit.demo").joinpath("parameters.yaml")))
 
 
-def run_demo(out: Path, *, pdf: bool = True, progress: Progress = lambda _m: None) -> RunResult:
+def run_demo(out: Path, *, pdf: bool = True, progress: Progress | Monitor = lambda _m: None,
+             workers: int | None = None, resume: bool = False, baseline: Path | None = None,
+             reports: bool = True) -> RunResult:
     with StandIn() as standin:
-        progress(f"AWS stand-in on {standin.url}; seeding the demo organization")
+        if not isinstance(progress, Monitor):
+            progress(f"AWS stand-in on {standin.url}; seeding the demo organization")
         seed(standin.url)
         # the demo talks only to the local stand-in: give this process the stand-in's dummy keys
         os.environ.pop("AWS_PROFILE", None)
@@ -32,5 +35,6 @@ def run_demo(out: Path, *, pdf: bool = True, progress: Progress = lambda _m: Non
                            regions=tuple(org["regions"]), session_name="iamkit-demo")
         opts = RunOptions(out=out, target=target,
                           settings=load_settings([params]), parameters_files=[str(params)], pdf=pdf,
-                          source="demo", title="iamkit demo organization", run_id="demo")
+                          source="demo", title="iamkit demo organization", run_id="demo",
+                          workers=workers, resume=resume, baseline=baseline, reports=reports)
         return run(opts, progress)

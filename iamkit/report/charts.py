@@ -1,11 +1,18 @@
 """Plotly charts for the area notebooks. Each has a title; the notebook adds a one-line reading.
 
-Figures have a fixed width (650 px) so that they print on a PDF page without clipping.
+Charts read the documented model tables (``iamkit.model.AccountModel`` / ``OrgModel``). A table
+whose evidence is missing raises :class:`~iamkit.model.MissingEvidence`; a table this iamkit's
+model does not provide raises :class:`TableUnavailable`. ``nb.show_chart`` turns both into a visible
+"evidence missing" note, so a chart never silently shows "nothing found".
+
+Figures have a fixed width (620 px) so that they print on a PDF page without clipping.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -13,15 +20,39 @@ import plotly.graph_objects as go
 from iamkit.findings import Finding, Status
 from iamkit.model import ROOT_USER, AccountModel
 
-WIDTH = 650
+WIDTH = 620
 STATUS_COLORS = {"FAIL": "#c81e1e", "ERROR": "#c27803", "MANUAL": "#1c64f2", "PASS": "#057a55",
                  "NOT_APPLICABLE": "#9ca3af"}
+RELATION_COLORS = {"same_account": "#057a55", "organization": "#31c48d", "trusted": "#1c64f2",
+                   "vendor": "#7e3af2", "unknown": "#c81e1e", "any": "#9b1c1c", "service": "#9ca3af",
+                   "federated": "#ff8a4c"}
+
+
+class TableUnavailable(Exception):
+    """The model of this iamkit version does not provide a table a chart needs."""
+
+
+def table(model: Any, name: str) -> Any:
+    """``model.<name>``, or :class:`TableUnavailable` when the model has no such table."""
+    if model is None:
+        raise TableUnavailable(f"{name}: no organization evidence in this run")
+    if not hasattr(type(model), name):
+        raise TableUnavailable(f"{name}: table not provided by this iamkit's model")
+    return getattr(model, name)
 
 
 def _layout(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
     fig.update_layout(title={"text": title, "x": 0.02}, width=WIDTH, height=height, autosize=False,
                       margin={"l": 60, "r": 20, "t": 60, "b": 50}, template="plotly_white",
                       font={"size": 12})
+    return fig
+
+
+def _empty(fig: go.Figure, text: str) -> go.Figure:
+    fig.add_annotation(text=text, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
+                       font={"size": 14})
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
     return fig
 
 
@@ -35,6 +66,8 @@ def status_by_check(findings: Iterable[Finding], title: str) -> go.Figure:
         if status in counts:
             fig.add_bar(y=counts.index, x=counts[status], name=status, orientation="h",
                         marker_color=STATUS_COLORS[status])
+    if counts.empty:
+        _empty(fig, "No findings in this area")
     fig.update_layout(barmode="stack", xaxis_title="resources", yaxis={"automargin": True})
     return _layout(fig, title, height=max(260, 60 + 40 * len(counts)))
 
@@ -60,3 +93,250 @@ def root_credential_use(account: AccountModel, window_days: int, title: str) -> 
     fig.update_layout(yaxis_title="days since last use (lower is more recent)", showlegend=False,
                       yaxis={"rangemode": "tozero"})
     return _layout(fig, title)
+
+
+def root_activity_timeline(account: AccountModel, window_days: int, title: str) -> go.Figure:
+    """Root user events (CloudTrail) over the usage window: one marker per event, by action."""
+    events = table(account, "root_events")
+    fig = go.Figure()
+    start = pd.Timestamp(account.now) - pd.Timedelta(days=window_days)
+    if events is None or len(events) == 0:
+        _empty(fig, f"No root user events in the last {window_days} days of CloudTrail history")
+        return _layout(fig, title, height=260)
+    df = events.copy()
+    df["event_time"] = pd.to_datetime(df["event_time"], utc=True)
+    for name, grp in df.groupby("event_name", sort=True):
+        fig.add_scatter(x=grp["event_time"], y=[name] * len(grp), mode="markers", name=str(name),
+                        marker={"size": 10, "symbol": "diamond"},
+                        customdata=grp[["region", "source_ip"]].astype(str).values,
+                        hovertemplate="%{x}<br>%{y}<br>region %{customdata[0]}, from %{customdata[1]}"
+                                      "<extra></extra>")
+    fig.update_layout(showlegend=False, xaxis={"range": [start, pd.Timestamp(account.now)],
+                                               "title": "event time (UTC)"},
+                      yaxis={"automargin": True, "title": ""})
+    return _layout(fig, title, height=max(260, 120 + 35 * df["event_name"].nunique()))
+
+
+def access_key_age(account: AccountModel, max_age_days: int, title: str) -> go.Figure:
+    """Histogram of the age of active access keys, with the rotation threshold as a vertical line."""
+    keys = table(account, "access_keys")
+    fig = go.Figure()
+    active = keys[keys["active"].astype(bool)] if len(keys) else keys
+    if len(active) == 0:
+        _empty(fig, "No active access keys")
+        return _layout(fig, title, height=260)
+    ages = pd.to_numeric(active["age_days"], errors="coerce").dropna()
+    top = max(float(ages.max()), float(max_age_days)) * 1.1
+    size = max(15, int(math.ceil(top / 20 / 15.0)) * 15)
+    old = ages[ages > max_age_days]
+    young = ages[ages <= max_age_days]
+    fig.add_histogram(x=young, name=f"≤ {max_age_days} days", marker_color="#057a55",
+                      xbins={"start": 0, "end": top, "size": size})
+    fig.add_histogram(x=old, name=f"> {max_age_days} days", marker_color="#c81e1e",
+                      xbins={"start": 0, "end": top, "size": size})
+    fig.add_vline(x=max_age_days, line_dash="dash", line_color="#c81e1e",
+                  annotation_text=f"{max_age_days}-day rotation limit", annotation_position="top right")
+    fig.update_layout(barmode="stack", xaxis_title="key age (days since created or rotated)",
+                      yaxis_title="active keys", xaxis={"range": [0, top]},
+                      legend={"orientation": "h", "y": -0.25})
+    return _layout(fig, title)
+
+
+def mfa_coverage(account: AccountModel, title: str) -> go.Figure:
+    """Console users by MFA: hardware, virtual, none (users without a console password excluded)."""
+    users = table(account, "users")
+    fig = go.Figure()
+    console = users[users["has_console_password"].astype(bool)] if len(users) else users
+    if len(console) == 0:
+        _empty(fig, "No IAM user has a console password")
+        return _layout(fig, title, height=260)
+    kinds: dict[str, str] = {}
+    try:
+        devices = table(account, "mfa_devices")
+        for rec in devices.itertuples(index=False):
+            # hardware beats virtual when a user has both
+            if kinds.get(rec.user_arn) != "hardware":
+                kinds[str(rec.user_arn)] = str(rec.kind)
+    except TableUnavailable:
+        kinds = {}
+    labels = []
+    for rec in console.itertuples(index=False):
+        if not bool(rec.mfa_active):
+            labels.append("no MFA")
+        else:
+            labels.append({"hardware": "hardware MFA", "virtual": "virtual MFA"}.get(kinds.get(rec.arn, ""),
+                                                                                       "MFA (kind unknown)"))
+    counts = pd.Series(labels).value_counts()
+    order = [k for k in ("hardware MFA", "virtual MFA", "MFA (kind unknown)", "no MFA") if k in counts]
+    colors = {"hardware MFA": "#03543f", "virtual MFA": "#31c48d", "MFA (kind unknown)": "#84e1bc",
+              "no MFA": "#c81e1e"}
+    fig.add_bar(x=[counts[k] for k in order], y=order, orientation="h", marker_color=[colors[k] for k in order],
+                text=[f"{counts[k]} of {len(console)}" for k in order], textposition="auto")
+    fig.update_layout(xaxis_title="IAM users with a console password", yaxis={"automargin": True},
+                      showlegend=False)
+    return _layout(fig, title, height=80 + 50 * len(order) + 60)
+
+
+def trust_graph(account: AccountModel, title: str) -> go.Figure:
+    """Bipartite graph: roles (left) and who can assume them (right), edges coloured by relation."""
+    trust = table(account, "trust")
+    fig = go.Figure()
+    if len(trust) == 0:
+        _empty(fig, "No role trust policy names a principal")
+        return _layout(fig, title, height=260)
+    df = trust.copy()
+    df["who"] = df.apply(_principal_label, axis=1)
+    roles = sorted(df["role_name"].astype(str).unique())
+    whos = sorted(df["who"].unique())
+    n = max(len(roles), len(whos))
+
+    def ypos(items: list[str]) -> dict[str, float]:
+        step = (n - 1) / max(len(items) - 1, 1) if len(items) > 1 else 0
+        return {it: (n - 1) / 2 if len(items) == 1 else n - 1 - i * step for i, it in enumerate(items)}
+
+    ry, wy = ypos(roles), ypos(whos)
+    for relation, grp in df.groupby("relation", sort=True):
+        xs: list[float | None] = []
+        ys: list[float | None] = []
+        for rec in grp.itertuples(index=False):
+            xs += [0, 1, None]
+            ys += [ry[str(rec.role_name)], wy[rec.who], None]
+        fig.add_scatter(x=xs, y=ys, mode="lines", name=str(relation), hoverinfo="skip",
+                        line={"color": RELATION_COLORS.get(str(relation), "#6b7280"), "width": 2})
+    fig.add_scatter(x=[0] * len(roles), y=[ry[r] for r in roles], mode="markers+text", text=roles,
+                    textposition="middle left", marker={"size": 10, "color": "#1e429f"}, showlegend=False,
+                    hovertext=roles, hoverinfo="text")
+    fig.add_scatter(x=[1] * len(whos), y=[wy[w] for w in whos], mode="markers+text", text=whos,
+                    textposition="middle right", marker={"size": 10, "color": "#374151", "symbol": "square"},
+                    showlegend=False, hovertext=whos, hoverinfo="text")
+    fig.update_xaxes(visible=False, range=[-1.2, 2.2])
+    fig.update_yaxes(visible=False, range=[-1, n])
+    fig.update_layout(legend={"orientation": "h", "y": -0.05, "title": {"text": "relation "}})
+    fig = _layout(fig, title, height=min(1400, 140 + 28 * n))
+    fig.update_layout(margin={"l": 10, "r": 10, "t": 60, "b": 40})
+    return fig
+
+
+def _principal_label(rec: pd.Series) -> str:
+    kind = str(rec.get("principal_kind", ""))
+    if kind == "any":
+        return "* (anyone)"
+    if kind == "service":
+        return str(rec.get("service") or rec.get("principal"))
+    if kind == "federated":
+        return str(rec.get("provider") or rec.get("principal")).rsplit("/", 1)[-1]
+    if kind == "account":
+        return f"account {rec.get('account_id')}"
+    principal = str(rec.get("principal", ""))
+    return principal.split(":", 4)[-1] if principal.startswith("arn:") else principal
+
+
+def guardrail_sunburst(org: Any, title: str, *, full_access: str = "FullAWSAccess") -> go.Figure:
+    """The OU tree (root -> OUs -> accounts) coloured by how many SCPs other than FullAWSAccess are
+    in effect at each node (inherited from the root and every parent OU)."""
+    ous = table(org, "ous")
+    accounts = table(org, "accounts")
+    policies = table(org, "policies")
+    targets = table(org, "targets")
+    scps = policies[policies["type"] == "SERVICE_CONTROL_POLICY"]
+    guard_ids = set(scps[scps["name"] != full_access]["id"].astype(str))
+    direct: dict[str, set[str]] = {}
+    for rec in targets.itertuples(index=False):
+        if str(rec.policy_id) in guard_ids:
+            direct.setdefault(str(rec.target_id), set()).add(str(rec.policy_id))
+    names = {str(r.id): str(r.name) for r in ous.itertuples(index=False)}
+    paths = {str(r.path).strip("/"): str(r.id) for r in ous.itertuples(index=False) if "path" in ous.columns}
+    parent = {str(r.id): (None if pd.isna(r.parent_id) or not r.parent_id else str(r.parent_id))
+              for r in ous.itertuples(index=False)}
+    ids, labels, parents, values, colors, hover = [], [], [], [], [], []
+
+    def effective(node: str | None) -> set[str]:
+        out: set[str] = set()
+        while node:
+            out |= direct.get(node, set())
+            node = parent.get(node)
+        return out
+
+    for oid in names:
+        ids.append(oid)
+        labels.append(names[oid])
+        parents.append(parent.get(oid) or "")
+        eff = effective(oid)
+        values.append(0)
+        colors.append(len(eff))
+        hover.append(f"{names[oid]}: {len(eff)} guardrail SCP(s) in effect")
+    for rec in accounts.itertuples(index=False):
+        aid = str(rec.id)
+        par = _account_parent(rec, paths, names)
+        parent[aid] = par
+        eff = effective(par) | direct.get(aid, set())
+        ids.append(aid)
+        labels.append(f"{rec.name} ({aid})")
+        parents.append(par or "")
+        values.append(1)
+        colors.append(len(eff))
+        hover.append(f"{rec.name} {aid}: {len(eff)} guardrail SCP(s) in effect")
+    fig = go.Figure()
+    if not ids:
+        _empty(fig, "The organization evidence lists no OUs or accounts")
+        return _layout(fig, title, height=260)
+    fig.add_sunburst(ids=ids, labels=labels, parents=parents, values=values, branchvalues="remainder",
+                     marker={"colors": colors, "colorscale": [[0, "#c81e1e"], [0.34, "#faca15"], [1, "#057a55"]],
+                             "cmin": 0, "cmax": max(3, max(colors)), "showscale": True,
+                             "colorbar": {"title": {"text": "guardrail<br>SCPs"}}},
+                     hovertext=hover, hoverinfo="text", insidetextorientation="radial")
+    fig = _layout(fig, title, height=560)
+    fig.update_layout(margin={"l": 10, "r": 10, "t": 60, "b": 10})
+    return fig
+
+
+def _account_parent(rec: Any, ou_paths: dict[str, str], ou_names: dict[str, str]) -> str | None:
+    """An account's parent OU id: ``parent_id`` when the table has it, else its ``ou_path``
+    ("Root/Workloads/Prod") matched against the OUs' paths, else the last path element by name."""
+    pid = getattr(rec, "parent_id", None)
+    if isinstance(pid, str) and pid:
+        return pid
+    path = str(getattr(rec, "ou_path", "") or "").strip("/")
+    if path in ou_paths:
+        return ou_paths[path]
+    last = path.rsplit("/", 1)[-1] if path else ""
+    matches = [oid for oid, name in ou_names.items() if name == last]
+    return matches[0] if len(matches) == 1 else None
+
+
+def status_by_area(findings: Iterable[Finding], title: str) -> go.Figure:
+    """Stacked bars: for each area, how many findings are in each status."""
+    from iamkit.checks.registry import AREA_TITLES
+
+    df = pd.DataFrame([{"area": AREA_TITLES.get(f.area, f.area), "status": f.status.value} for f in findings],
+                      columns=["area", "status"])
+    fig = go.Figure()
+    if df.empty:
+        _empty(fig, "No findings")
+        return _layout(fig, title, height=260)
+    counts = df.groupby(["area", "status"]).size().unstack(fill_value=0)
+    for status in [s.value for s in Status]:
+        if status in counts:
+            fig.add_bar(y=counts.index, x=counts[status], name=status, orientation="h",
+                        marker_color=STATUS_COLORS[status])
+    fig.update_layout(barmode="stack", xaxis_title="findings (one per check per resource)",
+                      yaxis={"automargin": True, "autorange": "reversed"},
+                      legend={"orientation": "h", "y": -0.2})
+    return _layout(fig, title, height=max(300, 120 + 40 * len(counts)))
+
+
+def scp_chain_frame(org: Any, account_id: str) -> pd.DataFrame:
+    """The SCPs in effect for ``account_id``, one row per policy per level (root, OUs, account)."""
+    if org is None:
+        raise TableUnavailable("organization evidence: none in this run")
+    if not hasattr(org, "scp_chain"):
+        raise TableUnavailable("scp_chain: not provided by this iamkit's model")
+    levels = org.scp_chain(account_id)
+    rows = []
+    for i, level in enumerate(levels):
+        name = "organization root" if i == 0 else ("account" if i == len(levels) - 1 else f"OU (level {i})")
+        for pol in level:
+            get = pol.get if isinstance(pol, dict) else (lambda k, p=pol: getattr(p, k, None))
+            rows.append({"level": name, "target": get("target_id") or "", "policy": get("name"),
+                         "aws_managed": get("aws_managed")})
+    return pd.DataFrame(rows, columns=["level", "target", "policy", "aws_managed"])

@@ -2,27 +2,38 @@
 
 ``load()`` opens an account's evidence and assesses it with the same functions ``iamkit assess``
 uses, so the rendered report and the JSON export cannot disagree.
+
+Missing evidence is never shown as "nothing found": a chart or table whose model table cannot be
+built (evidence not collected, denied, not supplied, or a table this iamkit does not provide) is
+replaced by an "Evidence missing" note that says why.
 """
 
 from __future__ import annotations
 
 import html
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import plotly.graph_objects as go
 from IPython.display import HTML, display
 
-from iamkit.checks import assess_account
+from iamkit import __version__
+from iamkit.checks import assess
 from iamkit.checks.registry import AREA_TITLES, metadata
-from iamkit.evidence import Bundle, load_bundles
-from iamkit.findings import Finding, Status
-from iamkit.model import AccountModel
+from iamkit.errors import EvidenceError
+from iamkit.evidence import Bundle, iso, load_bundles
+from iamkit.findings import Finding, Severity, Status, sort_key
+from iamkit.model import AccountModel, MissingEvidence
+from iamkit.report.charts import TableUnavailable
 from iamkit.report.tables import FINDING_COLUMNS, findings_frame, html_table
 from iamkit.settings import Settings, load_settings
+
+#: what makes a chart or table impossible to draw from the evidence (shown as a note, never as "none")
+UNAVAILABLE = (MissingEvidence, TableUnavailable, EvidenceError)
 
 
 @dataclass
@@ -31,24 +42,62 @@ class AccountView:
     model: AccountModel
     settings: Settings
     findings: list[Finding]
+    org_bundle: Bundle | None = None
+    org: Any = None  # OrgModel when the model provides it and the run has organization evidence
+    evidence_dir: Path = field(default_factory=Path)
 
-    def area(self, area: str) -> list[Finding]:
-        return [f for f in self.findings if f.area == area]
+    def area(self, *areas: str) -> list[Finding]:
+        return [f for f in self.findings if f.area in areas]
+
+
+def _org_model(org_bundle: Bundle | None) -> Any:
+    if org_bundle is None:
+        return None
+    from iamkit import model
+
+    cls = getattr(model, "OrgModel", None)
+    return cls(org_bundle) if cls is not None else None
 
 
 def load(evidence_dir: str | Path, account_id: str, parameters_files: Sequence[str] = (),
          thresholds: dict[str, Any] | None = None) -> AccountView:
+    """The account's evidence, model and findings. Empty ``evidence_dir``/``account_id`` (the
+    committed parameters cell) fall back to ``IAMKIT_DEFAULT_EVIDENCE``/``IAMKIT_DEFAULT_ACCOUNT``,
+    which ``iamkit lab`` sets to the last demo run."""
+    import os
+
+    from iamkit.report.lab import demo_defaults
+
+    fallback = {} if (evidence_dir and account_id) else demo_defaults(Path("..") / "reports" / "demo")
+    env_e, env_a = "IAMKIT_DEFAULT_EVIDENCE", "IAMKIT_DEFAULT_ACCOUNT"
+    evidence_dir = evidence_dir or os.environ.get(env_e) or fallback.get(env_e, "")
+    account_id = account_id or os.environ.get(env_a) or fallback.get(env_a, "")
+    if not evidence_dir or not account_id:
+        raise ValueError("set evidence_dir and account_id in the parameters cell (or start with 'iamkit lab' "
+                         "after 'make demo')")
     bundles, org = load_bundles([Path(evidence_dir)])
     matches = [b for b in bundles if b.account_id == str(account_id)]
     if not matches:
         raise ValueError(f"no evidence for account {account_id} in {evidence_dir}")
-    settings = load_settings([Path(p) for p in parameters_files], thresholds=thresholds or None)
+    settings = load_settings([Path(p) for p in parameters_files],
+                             thresholds=thresholds or None)
     bundle = matches[0]
-    return AccountView(bundle, AccountModel(bundle), settings, assess_account(bundle, settings, org))
+    return AccountView(bundle, AccountModel(bundle), settings, assess([bundle], settings, org),
+                       org_bundle=org, org=_org_model(org), evidence_dir=Path(evidence_dir))
 
 
 def show_html(markup: str) -> None:
     display(HTML(markup))
+
+
+def note(text: str, kind: str = "info") -> None:
+    show_html(f'<p class="iamkit-note iamkit-note-{html.escape(kind)}">{html.escape(text)}</p>')
+
+
+def missing(what: str, exc: BaseException) -> None:
+    """The visible replacement of a chart or table whose evidence is missing."""
+    show_html(f'<p class="iamkit-note iamkit-note-missing"><strong>Evidence missing: {html.escape(what)}.</strong> '
+              f"{html.escape(str(exc))}. Nothing can be concluded from its absence.</p>")
 
 
 def show_findings(findings: Iterable[Finding], *, statuses: Sequence[Status] | None = None,
@@ -63,19 +112,30 @@ def show_findings(findings: Iterable[Finding], *, statuses: Sequence[Status] | N
     show_html(html_table(df, FINDING_COLUMNS))
 
 
-def show_check_summary(findings: Iterable[Finding]) -> None:
-    """One line per check of the area: control, status counts, and the control's title."""
-    rows = {}
-    for f in findings:
-        r = rows.setdefault(f.check_id, {"check_id": f.check_id, "title": metadata()[f.check_id].title,
-                                         "controls": ", ".join(f.controls), "PASS": 0, "FAIL": 0, "ERROR": 0,
-                                         "MANUAL": 0, "NOT_APPLICABLE": 0})
-        r[f.status.value] += 1
-    import pandas as pd
+def show_check_summary(findings: Iterable[Finding], area: str | Sequence[str] | None = None) -> None:
+    """One line per check of the area: control, status counts, and the control's title. Checks of
+    the area that produced no finding at all are listed too, so a silent check is visible."""
+    areas = [area] if isinstance(area, str) else list(area or [])
+    rows: dict[str, dict[str, Any]] = {}
 
+    def row(check_id: str) -> dict[str, Any]:
+        meta = metadata().get(check_id)
+        return rows.setdefault(check_id, {
+            "check_id": check_id, "title": meta.title if meta else "", "severity": meta.severity.value if meta else "",
+            "controls": ", ".join(meta.controls) if meta else "", "FAIL": 0, "ERROR": 0, "MANUAL": 0,
+            "PASS": 0, "NOT_APPLICABLE": 0})
+
+    for f in findings:
+        row(f.check_id)[f.status.value] += 1
+    from iamkit.checks.registry import registered
+
+    for cid in registered():
+        meta = metadata().get(cid)
+        if meta and meta.area in areas:
+            row(cid)
     df = pd.DataFrame(list(rows.values()))
     if df.empty:
-        show_html("<p><em>No checks ran in this area.</em></p>")
+        show_html("<p><em>No check of this area is available in this iamkit version.</em></p>")
         return
     show_html(html_table(df.sort_values("check_id")))
 
@@ -92,5 +152,138 @@ def show_figure(fig: go.Figure, reading: str) -> None:
     show_html(caption)
 
 
+def show_chart(title: str, build: Callable[[str], go.Figure], reading: str) -> None:
+    """``build(title)`` -> figure, shown with its reading; or an "Evidence missing" note with the
+    chart's title when the tables it needs cannot be built."""
+    try:
+        fig = build(title)
+    except UNAVAILABLE as exc:
+        missing(f"chart '{title}'", exc)
+        return
+    show_figure(fig, reading)
+
+
+def show_model_table(what: str, build: Callable[[], pd.DataFrame], columns: Sequence[str] | None = None) -> None:
+    """A complete table built from the model (e.g. the trust relationships), or an
+    "Evidence missing" note."""
+    try:
+        df = build()
+    except UNAVAILABLE as exc:
+        missing(what, exc)
+        return
+    if df is None or len(df) == 0:
+        show_html(f"<p><em>No {html.escape(what)} in the evidence.</em></p>")
+        return
+    cols = [c for c in (columns or df.columns) if c in df.columns]
+    show_html(html_table(df, cols))
+
+
 def area_title(area: str) -> str:
     return AREA_TITLES[area]
+
+
+# -- summary notebook ---------------------------------------------------------------------------
+
+def status_counts(findings: Iterable[Finding]) -> pd.DataFrame:
+    """Areas x statuses (findings counts), with a total row."""
+    df = pd.DataFrame([{"area": AREA_TITLES.get(f.area, f.area), "status": f.status.value} for f in findings],
+                      columns=["area", "status"])
+    order = [s.value for s in (Status.FAIL, Status.ERROR, Status.MANUAL, Status.PASS, Status.NOT_APPLICABLE)]
+    if df.empty:
+        return pd.DataFrame(columns=["area", *order])
+    out = df.groupby(["area", "status"]).size().unstack(fill_value=0).reindex(columns=order, fill_value=0)
+    out.loc["all areas"] = out.sum()
+    return out.reset_index()
+
+
+def severity_counts(findings: Iterable[Finding]) -> pd.DataFrame:
+    """Areas x severities, counting FAIL findings only."""
+    order = [s.value for s in Severity]
+    df = pd.DataFrame([{"area": AREA_TITLES.get(f.area, f.area), "severity": f.severity.value}
+                       for f in findings if f.status == Status.FAIL], columns=["area", "severity"])
+    if df.empty:
+        return pd.DataFrame(columns=["area", *order])
+    out = df.groupby(["area", "severity"]).size().unstack(fill_value=0).reindex(columns=order, fill_value=0)
+    out.loc["all areas"] = out.sum()
+    return out.reset_index()
+
+
+def show_counts(findings: Sequence[Finding]) -> None:
+    show_html("<h3>Findings by status</h3>" + html_table(status_counts(findings)))
+    sev = severity_counts(findings)
+    show_html("<h3>Failing findings by severity</h3>" + (html_table(sev) if len(sev) else
+                                                         "<p><em>No failing findings.</em></p>"))
+
+
+def top_risks(findings: Iterable[Finding], limit: int = 10) -> list[Finding]:
+    """The worst FAIL findings without an accepted-risk exception (severity first)."""
+    fails = [f for f in findings if f.status == Status.FAIL and f.exception is None]
+    return sorted(fails, key=sort_key)[:limit]
+
+
+def show_top_risks(findings: Sequence[Finding], limit: int = 10) -> None:
+    top = top_risks(findings, limit)
+    if not top:
+        show_html("<p><em>No open failing findings.</em></p>")
+        return
+    show_html(html_table(findings_frame(top), ["severity", "check_id", "resource_arn", "detail", "remediation"]))
+
+
+def show_accepted_risks(findings: Sequence[Finding]) -> None:
+    accepted = [f for f in findings if f.exception is not None]
+    if not accepted:
+        show_html("<p><em>No finding of this account matched an accepted-risk entry.</em></p>")
+        return
+    show_html(html_table(findings_frame(accepted), ["status", "severity", "check_id", "resource_arn", "exception"]))
+
+
+def provenance(view: AccountView) -> pd.DataFrame:
+    """Where the evidence comes from and whether it is intact (every file re-hashed now)."""
+    b = view.bundle
+    m = b.manifest
+    ident = m.get("caller_identity") or {}
+    problems = b.verify()
+    rows = [
+        ("account", b.account_id),
+        ("evidence source", b.source),
+        ("collected at (UTC)", iso(b.collected_at)),
+        ("collected by (caller identity)", ident.get("Arn", "unknown")),
+        ("collected with iamkit", str(m.get("iamkit_version", "unknown"))),
+        ("reported with iamkit", __version__),
+        ("regions", ", ".join(m.get("regions") or []) or "none recorded"),
+        ("evidence files", str(len(m.get("files", {})))),
+        ("integrity (sha256 of every file)", "verified: every file matches the manifest" if not problems
+         else f"FAILED for {len(problems)} file(s): " + "; ".join(problems)),
+        ("collection errors", str(len(b.errors))),
+    ]
+    if view.org_bundle is not None:
+        ob = view.org_bundle
+        oproblems = ob.verify()
+        rows += [("organization evidence collected at", iso(ob.collected_at)),
+                 ("organization evidence integrity", "verified" if not oproblems else "; ".join(oproblems))]
+    return pd.DataFrame(rows, columns=["fact", "value"])
+
+
+def show_provenance(view: AccountView) -> None:
+    show_html(html_table(provenance(view)))
+    errs = view.bundle.errors
+    if errs:
+        cols = [c for c in ("collector", "operation", "region", "code", "message", "file") if any(c in e for e in errs)]
+        show_html("<p>Operations that failed during collection (the checks that need their data say ERROR):</p>"
+                  + html_table(pd.DataFrame(errs).reindex(columns=cols), cols))
+    files = pd.DataFrame([{"file": k, "bytes": v.get("bytes"), "sha256": v.get("sha256")}
+                          for k, v in sorted(view.bundle.manifest.get("files", {}).items())])
+    if len(files):
+        show_html("<h3>Evidence files and their sha256</h3>" + html_table(files))
+
+
+def show_baseline(view: AccountView, baseline: str | Path | None) -> None:
+    """New, resolved and changed findings of this account against a baseline run's findings."""
+    if not baseline:
+        show_html("<p><em>No baseline run was given (iamkit run --baseline OLD_RUN).</em></p>")
+        return
+    from iamkit.diff import diff_findings, load_run_findings
+
+    old = [f for f in load_run_findings(Path(baseline)) if f.account_id == view.bundle.account_id]
+    d = diff_findings(old, view.findings)
+    show_html(d.html(title=None))

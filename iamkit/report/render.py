@@ -16,21 +16,25 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import nbformat
-import papermill
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
 from nbconvert import HTMLExporter
+from papermill.iorw import load_notebook_node
+from papermill.parameterize import parameterize_notebook
 from plotly.offline import get_plotlyjs
 
 from iamkit import __version__
 from iamkit.errors import RenderError
-from iamkit.evidence import atomic_write
+from iamkit.evidence import atomic_write, iso
 
 TEMPLATES = Path(str(resources.files("iamkit.report").joinpath("templates")))
 
@@ -41,8 +45,15 @@ class Area:
     title: str
 
 
+#: the report's sections, in order; each is one notebook executed in its own kernel
 AREAS: tuple[Area, ...] = (
+    Area("00_summary", "Account summary"),
+    Area("01_mfa", "Multi-factor authentication and password policy"),
+    Area("02_credential_rotation", "Credential rotation"),
+    Area("03_cross_account", "Cross-account access"),
+    Area("04_scp_coverage", "Organization guardrails (SCP coverage)"),
     Area("05_root_usage", "Root user usage and protection"),
+    Area("06_least_privilege", "Least privilege"),
 )
 
 
@@ -50,24 +61,41 @@ def notebooks_dir() -> Path:
     """``$IAMKIT_NOTEBOOKS`` or the repository's ``notebooks/`` beside the package."""
     env = os.environ.get("IAMKIT_NOTEBOOKS")
     cand = Path(env) if env else Path(__file__).resolve().parents[2] / "notebooks"
-    if not (cand / f"{AREAS[0].notebook}.ipynb").is_file():
+    if not all((cand / f"{a.notebook}.ipynb").is_file() for a in AREAS):
         raise RenderError(f"area notebooks not found in {cand}; set IAMKIT_NOTEBOOKS to the notebooks/ folder")
     return cand
 
 
-def execute_notebook(name: str, out_path: Path, parameters: dict[str, Any], *, cwd: Path | None = None) -> Path:
+def execute_notebook(name: str, out_path: Path, parameters: dict[str, Any], *, cwd: Path | None = None,
+                     log: IO[str] | None = None, timeout: int = 600) -> Path:
+    """Execute notebook ``name`` with ``parameters`` in a fresh kernel (its own process, never
+    reused) and write the executed notebook to ``out_path`` atomically.
+
+    papermill injects the parameters (its ``injected-parameters`` cell, as the papermill CLI does);
+    nbclient runs the kernel so that its stderr goes to ``log`` (the account's log file) instead of
+    the terminal. The executed notebook records its own run in ``metadata.iamkit``.
+    """
     src = notebooks_dir() / f"{name}.ipynb"
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_name(f".{out_path.name}.tmp.ipynb")
+    nb = parameterize_notebook(load_notebook_node(str(src)), parameters, kernel_name="python3",
+                               language="python")
+    started = datetime.now(UTC)
+    client = NotebookClient(nb, kernel_name="python3", timeout=timeout, shutdown_kernel="immediate",
+                            resources={"metadata": {"path": str(cwd or out_path.parent)}})
+    failed: str | None = None
     try:
-        papermill.execute_notebook(str(src), str(tmp), parameters=parameters, kernel_name="python3",
-                                   progress_bar=False, log_output=False, cwd=str(cwd) if cwd else None)
-    except papermill.PapermillExecutionError as exc:
-        os.replace(tmp, out_path.with_name(f"{out_path.stem}.failed.ipynb"))
-        raise RenderError(f"notebook {name} failed: {exc.ename}: {exc.evalue}".splitlines()[0]) from None
-    except Exception as exc:
+        client.execute(stderr=log if log is not None else subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    except CellExecutionError as exc:
+        failed = f"notebook {name} failed: {exc.ename}: {exc.evalue}".splitlines()[0]
+    except Exception as exc:  # kernel died, timeout, zmq: the account fails with this reason
         raise RenderError(f"notebook {name} could not run: {type(exc).__name__}: {exc}".splitlines()[0]) from None
-    os.replace(tmp, out_path)
+    nb.metadata["iamkit"] = {"notebook": name, "parameters": parameters, "started_at": iso(started),
+                             "finished_at": iso(datetime.now(UTC)), "iamkit_version": __version__,
+                             "status": "failed" if failed else "completed"}
+    if failed:
+        atomic_write(out_path.with_name(f"{out_path.stem}.failed.ipynb"), nbformat.writes(nb).encode())
+        raise RenderError(failed)
+    atomic_write(out_path, nbformat.writes(nb).encode())
     return out_path
 
 
@@ -78,11 +106,11 @@ def _md(source: str) -> Any:
 def combine(executed: Sequence[tuple[Area, Path]], cover: dict[str, str]) -> Any:
     """One notebook: cover, table of contents, then each area (page break before each)."""
     e = html.escape
-    rows = "".join(f"<tr><td>{e(k)}</td><td>{e(v)}</td></tr>" for k, v in cover.items() if k != "title")
+    rows = "".join(f"<tr><td>{e(k)}</td><td>{e(str(v))}</td></tr>" for k, v in cover.items() if k != "title")
     toc = "".join(f'<li><a href="#area-{e(a.notebook)}">{e(a.title)}</a></li>' for a, _ in executed)
     cells = [_md(f'<div class="iamkit-cover"><h1>{e(cover["title"])}</h1>'
-                 f'<table class="iamkit-meta">{rows}</table></div>\n\n'
-                 f"<h2>Contents</h2><ol>{toc}</ol>")]
+                 f'<table class="iamkit-meta">{rows}</table>'
+                 f'<nav class="iamkit-toc"><h2>Contents</h2><ol>{toc}</ol></nav></div>')]
     for area, path in executed:
         nb = nbformat.read(path, as_version=4)
         cells.append(_md(f'<div class="iamkit-area" id="area-{e(area.notebook)}"></div>'))
@@ -153,18 +181,26 @@ def print_pdf(html_path: Path, pdf_path: Path, *, timeout: int = 180) -> Path:
 
 def render_account(*, account_id: str, evidence_dir: Path, out_dir: Path, cover: dict[str, str],
                    parameters_files: Sequence[str] = (), pdf: bool = True,
-                   areas: Sequence[Area] = AREAS) -> dict[str, Path]:
-    """Execute every area notebook for one account, write report.html (and report.pdf)."""
+                   areas: Sequence[Area] = AREAS, baseline: str | None = None, log: IO[str] | None = None,
+                   on_stage: Callable[[str], None] = lambda _s: None) -> dict[str, Path]:
+    """Execute every area notebook for one account, write report.html (and report.pdf).
+    ``on_stage`` is told "notebooks", "html" and "pdf" as each begins (for progress)."""
     nb_dir = out_dir / "notebooks"
     executed = []
+    on_stage("notebooks")
     for area in areas:
         params = {"account_id": account_id, "evidence_dir": str(Path(evidence_dir).resolve()),
                   "output_dir": str(out_dir.resolve()), "parameters_files": [str(p) for p in parameters_files]}
+        if area.notebook == "00_summary":
+            params["baseline"] = str(Path(baseline).resolve()) if baseline else ""
         executed.append((area, execute_notebook(area.notebook, nb_dir / f"{area.notebook}.ipynb", params,
-                                                cwd=out_dir)))
+                                                cwd=out_dir, log=log)))
     cover = {"title": f"IAM security assessment: account {account_id}", **cover,
              "iamkit version": __version__}
+    cover.setdefault("Account", account_id)
+    on_stage("html")
     out = {"html": write_html(combine(executed, cover), out_dir / "report.html")}
     if pdf:
+        on_stage("pdf")
         out["pdf"] = print_pdf(out["html"], out_dir / "report.pdf")
     return out
