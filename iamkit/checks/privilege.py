@@ -32,7 +32,7 @@ import pandas as pd
 from iamkit.checks.registry import CheckContext, check
 from iamkit.findings import Finding, Status
 from iamkit.model import AUTH_DETAILS, AccountModel
-from iamkit.policy import PolicyError, allows_full_admin_statement, is_admin_equivalent
+from iamkit.policy import PolicyError, allows_full_admin_statement, is_admin_equivalent, parse_policy
 from iamkit.policy.actions import services as catalog_services
 
 SUPPORT_POLICY = "arn:aws:iam::aws:policy/AWSSupportAccess"
@@ -64,10 +64,7 @@ def policy_verdicts(acct: AccountModel) -> pd.DataFrame:
 def _reach(text: str) -> tuple[bool, frozenset[str]]:
     """(could be admin on its own: an unconditional Allow with NotAction or Action '*'/'*:*', service
     prefixes its unconditional Allows name). Cheap necessary conditions for admin-equivalence."""
-    try:
-        doc = json.loads(text)
-    except ValueError:
-        return True, frozenset()
+    doc = json.loads(text)  # texts are json.dumps of parsed documents
     sts = (doc.get("Statement") or []) if isinstance(doc, dict) else []
     sts = [sts] if isinstance(sts, dict) else sts
     broad, prefixes = False, set()
@@ -83,6 +80,16 @@ def _reach(text: str) -> tuple[bool, frozenset[str]]:
             else:
                 prefixes.add(a.split(":", 1)[0].lower())
     return broad, frozenset(prefixes)
+
+
+@lru_cache(maxsize=65536)
+def _parse_error(text: str) -> str:
+    """Why a document is not a valid policy ('' when it is)."""
+    try:
+        parse_policy(json.loads(text))
+    except PolicyError as exc:
+        return str(exc)
+    return ""
 
 
 def _may_be_admin(texts: list[str]) -> bool:
@@ -101,7 +108,8 @@ def _doc_key(doc: dict[str, Any]) -> tuple[str, str]:
 
 def principal_admin(acct: AccountModel) -> pd.DataFrame:
     """One row per user/group/role: principal_arn, principal_type, principal_name, is_admin, policies
-    (names of the policies that apply, incl. a user's groups'), missing (attached policies GAAD lacks).
+    (names of the policies that apply, incl. a user's groups'), missing (attached policies GAAD lacks),
+    error (why admin-equivalence could not be evaluated: a malformed policy; empty when it could).
 
     Admin-equivalence is evaluated once per distinct set of policies, so the cost grows with the number
     of distinct permission sets, not with the number of principals."""
@@ -142,18 +150,18 @@ def principal_admin(acct: AccountModel) -> pd.DataFrame:
     out = principals.merge(grouped, left_on="principal_arn", right_index=True, how="left")
     out["keys"] = out["keys"].apply(lambda k: k if isinstance(k, tuple) else ())
     out["policies"] = out["policies"].apply(lambda k: k if isinstance(k, list) else [])
-    verdict: dict[tuple[str, ...], tuple[bool, tuple[str, ...]]] = {}
+    verdict: dict[tuple[str, ...], tuple[bool, tuple[str, ...], str]] = {}
     for ks in set(out["keys"]):
         known = tuple(k for k in ks if k in docs)
         missing = tuple(k for k in ks if k not in docs)
-        try:
-            admin = (bool(known) and _may_be_admin([docs[k] for k in known])
-                     and is_admin_equivalent([json.loads(docs[k]) for k in known]))
-        except PolicyError:
-            admin = False
-        verdict[ks] = (admin, missing)
+        error = next((e for e in (_parse_error(docs[k]) for k in known) if e), "")
+        # a malformed policy leaves the verdict unknown: recorded in ``error``, the checks say ERROR
+        admin = (not error and bool(known) and _may_be_admin([docs[k] for k in known])
+                 and is_admin_equivalent([json.loads(docs[k]) for k in known]))
+        verdict[ks] = (bool(admin), missing, error)
     out["is_admin"] = out["keys"].map(lambda k: verdict[k][0]).astype(bool)
     out["missing"] = out["keys"].map(lambda k: list(verdict[k][1]))
+    out["error"] = out["keys"].map(lambda k: verdict[k][2])
     return out.drop(columns=["keys"]).reset_index(drop=True)
 
 
