@@ -53,6 +53,12 @@ ORG_FEATURES = "iam/organizations_features.json"
 ROOT_ACTIVITY = "cloudtrail/root_activity.json"
 REGIONS = "regions.json"
 ROOT_USER = "<root_account>"
+#: ListOrganizationsFeatures errors that tell the account is not in an organization / is in one
+STANDALONE_CODES = frozenset({"AWSOrganizationsNotInUseException", "OrganizationNotFoundException"})
+MEMBER_CODES = frozenset({"AccountNotManagementOrDelegatedAdministratorException",
+                          "OrganizationNotInAllFeaturesModeException", "ServiceAccessNotEnabledException"})
+#: ...and those that mean centralized root access is not enabled for the organization
+FEATURE_OFF_CODES = frozenset({"OrganizationNotInAllFeaturesModeException", "ServiceAccessNotEnabledException"})
 SERVICE_LINKED_PATH = "/aws-service-role/"
 SSO_PATH = "/aws-reserved/sso.amazonaws.com/"
 
@@ -484,9 +490,15 @@ class AccountModel:
             return ("member", f"ListOrganizationsFeatures answered for organization {data.get('OrganizationId', '?')}",
                     [self.ref(ORG_FEATURES)])
         for err in self.bundle.errors:
-            if err.get("file") == ORG_FEATURES and err.get("code") == "AWSOrganizationsNotInUseException":
-                return ("standalone", "ListOrganizationsFeatures answered AWSOrganizationsNotInUseException "
-                        "(the account is not in an organization)", [])
+            if err.get("file") != ORG_FEATURES:
+                continue
+            code = str(err.get("code"))
+            if code in STANDALONE_CODES:
+                return ("standalone", f"ListOrganizationsFeatures answered {code} (the account is not in an "
+                        "organization)", [])
+            if code in MEMBER_CODES:
+                return ("member", f"ListOrganizationsFeatures answered {code} (the account belongs to an "
+                        "organization)", [])
         raise MissingEvidence(self.bundle, ORG_FEATURES)
 
     def org_account_ids(self) -> frozenset[str]:

@@ -116,8 +116,9 @@ DETAILS: dict[str, tuple[str, str, str, str]] = {
         "NOT_APPLICABLE where no analyzer exists; ERROR for a missing region file.", ""),
     "org.account.member": (
         "organization bundle accounts; `iam/organizations_features.json`", ROOT,
-        "PASS when the account is in the organization; FAIL when AWS answered "
-        "AWSOrganizationsNotInUseException; ERROR when unknown.", ""),
+        "PASS when the account is in the organization bundle, or ListOrganizationsFeatures answered or failed "
+        "with a member-only error (e.g. AccountNotManagementOrDelegatedAdministratorException); FAIL when it "
+        "answered AWSOrganizationsNotInUseException/OrganizationNotFoundException; ERROR when unknown.", ""),
     "org.scp.enabled": (
         "organization bundle `roots.json` PolicyTypes", ROOT,
         "PASS/FAIL by the root's SERVICE_CONTROL_POLICY type; NOT_APPLICABLE for a standalone account; ERROR "

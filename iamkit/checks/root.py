@@ -28,6 +28,7 @@ from iamkit.findings import Finding, Status
 from iamkit.model import (
     ACCOUNT_SUMMARY,
     CREDENTIAL_REPORT,
+    FEATURE_OFF_CODES,
     ORG_FEATURES,
     ROOT_ACTIVITY,
     ROOT_USER,
@@ -71,6 +72,9 @@ def central_root_management(ctx: CheckContext) -> tuple[bool | None, str, list[d
         return (ROOT_MGMT_FEATURE in ctx.org.features,
                 f"organization features (management account): {', '.join(ctx.org.features) or 'none'}",
                 [ctx.org.features_ref] if ctx.org.features_ref else [])
+    for err in acct.bundle.errors:
+        if err.get("file") == ORG_FEATURES and err.get("code") in FEATURE_OFF_CODES:
+            return False, f"ListOrganizationsFeatures answered {err['code']}: {err.get('message', '')}", []
     return None, f"{ORG_FEATURES}: {acct.bundle.missing_reason(ORG_FEATURES)}", []
 
 
