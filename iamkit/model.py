@@ -683,25 +683,41 @@ class OrgModel:
                 for pid, ts in (data or {}).items() for t in ts or []]
         return _frame(recs, ["policy_id", "target_id", "target_type"])
 
+    @cached_property
+    def _parents(self) -> dict[str, str | None]:
+        """account or OU id -> parent id (root for top-level ones)."""
+        out: dict[str, str | None] = dict(zip(self.ous["id"], self.ous["parent_id"], strict=True))
+        out.update(zip(self.accounts["id"], self.accounts["parent_id"], strict=True))
+        return out
+
+    @cached_property
+    def _policies_at(self) -> dict[str, list[str]]:
+        """target id -> attached policy ids (in targets.json order)."""
+        out: dict[str, list[str]] = {}
+        for pid, tid in zip(self.targets["policy_id"], self.targets["target_id"], strict=True):
+            out.setdefault(tid, []).append(pid)
+        return out
+
     def account_chain(self, account_id: str) -> list[str]:
-        """Target ids from the root down to the account: [root, OU..., account]."""
-        acc = self.accounts[self.accounts["id"] == account_id]
-        if acc.empty:
+        """Target ids from the root down to the account: [root, OU..., account] (empty: unknown account)."""
+        parents = self._parents
+        if account_id not in set(self.accounts["id"]):
             return []
-        parents = dict(zip(self.ous["id"], self.ous["parent_id"], strict=True))
-        chain, cur = [account_id], acc.iloc[0]["parent_id"]
-        while isinstance(cur, str) and cur:
+        chain, cur, seen = [account_id], parents.get(account_id), {account_id}
+        while isinstance(cur, str) and cur and cur not in seen:
+            seen.add(cur)
             chain.append(cur)
             cur = parents.get(cur)
         if self.root_id and chain[-1] != self.root_id:
             chain.append(self.root_id)
         return list(reversed(chain))
 
+    @cached_property
+    def _policy_rows(self) -> dict[str, dict[str, Any]]:
+        return {r["id"]: r for r in self.policies.to_dict("records")}
+
     def scp_chain(self, account_id: str, policy_type: str = "SERVICE_CONTROL_POLICY") -> list[list[dict[str, Any]]]:
-        """Policies of ``policy_type`` attached at each level (root, OU..., account)."""
-        pol = self.policies[self.policies["type"] == policy_type].set_index("id")
-        out = []
-        for target in self.account_chain(account_id):
-            ids = self.targets.loc[self.targets["target_id"] == target, "policy_id"]
-            out.append([{"id": i, **pol.loc[i].to_dict()} for i in ids if i in pol.index])
-        return out
+        """Policies of ``policy_type`` attached at each level (root, OU..., account), as dict rows."""
+        rows = self._policy_rows
+        return [[rows[i] for i in self._policies_at.get(target, []) if i in rows and rows[i]["type"] == policy_type]
+                for target in self.account_chain(account_id)]

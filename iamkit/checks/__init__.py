@@ -9,6 +9,7 @@ member accounts' checks can use them.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 
 from iamkit.checks import (  # noqa: F401  (importing a module registers its checks)
@@ -35,12 +36,27 @@ def account_model(bundle: Bundle, settings: Settings, org: OrgModel | None = Non
                         known_vendor_accounts=settings.known_vendor_accounts)
 
 
+_ORG_CACHE: dict[tuple[str, str], OrgModel] = {}
+_ORG_LOCK = threading.Lock()
+
+
 def org_model(org_bundle: Bundle | OrgModel | None, accounts: Iterable[Bundle] = ()) -> OrgModel | None:
-    """OrgModel of the organization bundle, enriched from the account bundles (see module docstring)."""
+    """OrgModel of the organization bundle, enriched from the account bundles (see module docstring).
+    One model per organization bundle is kept, so assessing thousands of accounts one by one (as the
+    runner does) parses the organization's evidence once."""
     if org_bundle is None:
         return None
-    org = org_bundle if isinstance(org_bundle, OrgModel) else OrgModel(org_bundle)
-    if org.bundle.has(ORG_BUNDLE_FEATURES):
+    if isinstance(org_bundle, OrgModel):
+        org = org_bundle
+    else:
+        key = (str(org_bundle.path.resolve()), str(org_bundle.manifest.get("collected_at")))
+        with _ORG_LOCK:
+            org = _ORG_CACHE.get(key)
+            if org is None:
+                if len(_ORG_CACHE) > 8:
+                    _ORG_CACHE.clear()
+                org = _ORG_CACHE[key] = OrgModel(org_bundle)
+    if org.features is None and org.bundle.has(ORG_BUNDLE_FEATURES):
         org.features = list(org.bundle.json(ORG_BUNDLE_FEATURES).get("EnabledFeatures") or [])
         org.features_ref = org.bundle.ref(ORG_BUNDLE_FEATURES, "EnabledFeatures")
     for b in accounts:
@@ -51,8 +67,9 @@ def org_model(org_bundle: Bundle | OrgModel | None, accounts: Iterable[Bundle] =
             if not b.has(analyzer_file(region)):
                 continue
             for a in b.json(analyzer_file(region)).get("analyzers") or []:
-                if a.get("type") == "ORGANIZATION" and a.get("status") == "ACTIVE":
-                    org.org_analyzers.setdefault(region, []).append(str(a.get("arn")))
+                arns = org.org_analyzers.setdefault(region, [])
+                if a.get("type") == "ORGANIZATION" and a.get("status") == "ACTIVE" and str(a.get("arn")) not in arns:
+                    arns.append(str(a.get("arn")))
     return org
 
 
