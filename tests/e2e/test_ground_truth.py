@@ -122,19 +122,14 @@ def test_resolution_rules():
 
 
 def _collect_demo(url: str, out: Path) -> None:
-    """Collect the seeded demo through the real CLI: the whole organization when the CLI can (``--org``)."""
-    from iamkit.cli import build_parser, main
+    """Collect the seeded demo organization through the real CLI (``collect --org``), as ``iamkit demo`` does."""
+    from iamkit.cli import main
     from iamkit.demo.run import demo_parameters
     from iamkit.demo.seed import scenario
 
-    params = demo_parameters()
-    settings = load_settings([params])
-    argv = ["--quiet", "collect", "--endpoint-url", url, "--out", str(out), "--parameters", str(params)]
-    collect_opts = build_parser()._subparsers._group_actions[0].choices["collect"]._option_string_actions  # noqa: SLF001
-    role = settings.role_name or scenario().get("organization", {}).get("member_role")
-    if "--org" in collect_opts and role:
-        argv += ["--org", "--role-name", role]
-    rc = main(argv)
+    role = scenario()["organization"]["member_role"]
+    rc = main(["--quiet", "collect", "--endpoint-url", url, "--org", "--role-name", role, "--out", str(out),
+               "--parameters", str(demo_parameters())])
     assert rc == 0, f"collection of the demo exited {rc}"
 
 
