@@ -132,3 +132,30 @@ def test_centralized_root_management(tmp_path):
     assert f.status == Status.NOT_APPLICABLE
     [f] = run(tmp_path / "d", {CR: cred_report(cred_row("<root_account>"))}, "org.root.centralized_management")
     assert f.status == Status.ERROR
+
+
+def test_centralized_root_management_management_account_not_applicable(tmp_path):
+    from tests.checks.test_cross_account_scp_privilege import _org_bundle
+
+    org = _org_bundle(tmp_path / "o")
+    [f] = run(tmp_path / "m", {CR: cred_report(cred_row("<root_account>", account="123456789012"))},
+              "org.root.centralized_management", org=org, account_id="123456789012")
+    assert f.status == Status.NOT_APPLICABLE and "management account" in f.detail
+
+
+def test_membership_and_feature_from_list_organizations_features_errors(tmp_path):
+    def err(code):  # noqa: ANN001, ANN202
+        return [{"collector": "iam", "operation": "ListOrganizationsFeatures", "code": code, "message": "m",
+                 "file": "iam/organizations_features.json"}]
+
+    cr = {CR: cred_report(cred_row("<root_account>"))}
+    found = run(tmp_path / "a", cr, errors=err("AccountNotManagementOrDelegatedAdministratorException"))
+    got = {f.check_id: f.status for f in found if f.check_id in ("org.account.member",
+                                                                 "org.root.centralized_management")}
+    assert got == {"org.account.member": Status.PASS, "org.root.centralized_management": Status.ERROR}
+    found = run(tmp_path / "b", cr, errors=err("ServiceAccessNotEnabledException"))
+    [f] = [f for f in found if f.check_id == "org.root.centralized_management"]
+    assert f.status == Status.FAIL and "ServiceAccessNotEnabledException" in f.detail
+    found = run(tmp_path / "c", cr, errors=err("OrganizationNotFoundException"))
+    assert {f.check_id: f.status for f in found if f.check_id == "org.account.member"} == {
+        "org.account.member": Status.FAIL}
