@@ -26,7 +26,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -136,6 +136,25 @@ def _install_patches() -> None:
                     meta["UploadDate"] = (expires - timedelta(days=395)).strftime("%Y-%m-%dT%H:%M:%SZ")
             return result
 
+        original_generate = iam_models.IAMBackend.generate_report
+        original_get_report = iam_responses.IamResponse.get_credential_report
+
+        def generate_report(self: Any) -> None:
+            """Remember when the report was generated (AWS keeps it and serves it for four hours)."""
+            if not self.credential_report:
+                self.iamkit_report_generated = datetime.now(UTC)
+            original_generate(self)
+
+        def get_credential_report_response(self: Any) -> Any:
+            """moto answers a fixed 2015 GeneratedTime; serve the time the report was generated."""
+            result = original_get_report(self)
+            generated = getattr(self.backend, "iamkit_report_generated", None)
+            if generated is not None:
+                result.result["GeneratedTime"] = generated.strftime("%Y-%m-%dT%H:%M:%SZ")
+            return result
+
+        iam_models.IAMBackend.generate_report = generate_report
+        iam_responses.IamResponse.get_credential_report = get_credential_report_response
         iam_responses.IamResponse.list_server_certificates = list_server_certificates
         iam_models.IAMBackend.get_credential_report = get_credential_report
         iam_models.AccountSummary.summary_map = property(summary_map)
