@@ -10,8 +10,9 @@ or an MFA device. A member account whose root has none of them while the organiz
 ``RootCredentialsManagement`` enabled is centrally managed: root MFA does not apply (NOT_APPLICABLE).
 
 ``org.root.centralized_management`` gives one finding per account: NOT_APPLICABLE for a standalone
-account and for the management account (the feature covers member roots only); for a member, FAIL when
-the organization has not enabled RootCredentialsManagement or the member's root still has credentials.
+account; for the management account (where the organization-level setting lives) PASS or FAIL on whether
+RootCredentialsManagement is enabled; for a member, FAIL when the organization has not enabled
+RootCredentialsManagement or the member's root still has credentials.
 The feature list comes from this account's ``iam/organizations_features.json`` or, for members (which
 cannot call ListOrganizationsFeatures), from the organization bundle.
 """
@@ -242,11 +243,14 @@ def org_root_centralized(ctx: CheckContext) -> Iterator[Finding]:
         return
     mgmt_id = ctx.org.management_account_id if ctx.org is not None else ""
     enabled, phrase, fev = central_root_management(ctx)
-    if acct.account_id == mgmt_id:
-        yield ctx.finding(Status.NOT_APPLICABLE, resource_arn=arn, resource_type="AwsAccount", evidence=ev + fev,
-                          detail="This is the management account: centralized root access covers member accounts "
-                                 "only, the management root keeps its credentials"
-                                 + (f" ({phrase})." if enabled is not None else "."))
+    if acct.account_id == mgmt_id and enabled is not None:
+        # the organization-level control lives here: is the feature enabled for the members?
+        yield ctx.finding(Status.PASS if enabled else Status.FAIL, resource_arn=arn, resource_type="AwsAccount",
+                          evidence=ev + fev,
+                          detail=("This is the management account: the organization manages member root access "
+                                  if enabled else "This is the management account: the organization does not manage "
+                                  "member root access ") + f"centrally ({phrase}). The management root itself keeps "
+                                  "its credentials; the other root checks cover it.")
         return
     if enabled is None:
         yield ctx.error(f"whether the organization manages root access centrally is unknown ({phrase})",

@@ -134,13 +134,23 @@ def test_centralized_root_management(tmp_path):
     assert f.status == Status.ERROR
 
 
-def test_centralized_root_management_management_account_not_applicable(tmp_path):
+def test_centralized_root_management_management_account_carries_the_org_setting(tmp_path):
     from tests.checks.test_cross_account_scp_privilege import _org_bundle
 
     org = _org_bundle(tmp_path / "o")
-    [f] = run(tmp_path / "m", {CR: cred_report(cred_row("<root_account>", account="123456789012"))},
-              "org.root.centralized_management", org=org, account_id="123456789012")
-    assert f.status == Status.NOT_APPLICABLE and "management account" in f.detail
+    mgmt = {CR: cred_report(cred_row("<root_account>", account="123456789012"))}
+    # the management account's own ListOrganizationsFeatures answer decides, as the organization's setting
+    on = {"OrganizationId": "o-abc", "EnabledFeatures": ["RootCredentialsManagement"]}
+    [f] = run(tmp_path / "m", {**mgmt, "iam/organizations_features.json": on}, "org.root.centralized_management",
+              org=org, account_id="123456789012")
+    assert f.status == Status.PASS and "management account" in f.detail
+    off = {"OrganizationId": "o-abc", "EnabledFeatures": []}
+    [f] = run(tmp_path / "n", {**mgmt, "iam/organizations_features.json": off}, "org.root.centralized_management",
+              org=org, account_id="123456789012")
+    assert f.status == Status.FAIL and "does not manage" in f.detail
+    # unknown feature state is an ERROR, never a PASS
+    [f] = run(tmp_path / "p", mgmt, "org.root.centralized_management", account_id="123456789012")
+    assert f.status in (Status.ERROR, Status.NOT_APPLICABLE) and f.status != Status.PASS
 
 
 def test_membership_and_feature_from_list_organizations_features_errors(tmp_path):
