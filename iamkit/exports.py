@@ -18,14 +18,13 @@ finding's ``observed_at`` (the bundle's collection time).
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from iamkit import __version__
-from iamkit.evidence import atomic_write, iso
-from iamkit.findings import Finding, Status
+from iamkit.evidence import iso
+from iamkit.findings import Finding, Status, atomic_write_chunks, json_array
 
 OCSF_VERSION = "1.1.0"
 OCSF_SEVERITY = {"informational": 1, "low": 2, "medium": 3, "high": 4, "critical": 5}
@@ -79,7 +78,8 @@ def to_ocsf(f: Finding) -> dict[str, Any]:
         "cloud": {"provider": "AWS", "account": {"uid": f.account_id}, **({"region": region} if region else {})},
         "resources": [{"uid": f.resource_arn, "type": f.resource_type, "cloud_partition": _partition(f.resource_arn),
                        **({"region": region} if region else {})}],
-        "unmapped": {"iamkit_status": f.status.value, "evidence": [e.model_dump() for e in f.evidence],
+        "unmapped": {"iamkit_status": f.status.value,
+                     "evidence": [{"file": e.file, "locator": e.locator, "sha256": e.sha256} for e in f.evidence],
                      "exception": f.exception.model_dump() if f.exception else None},
     }
     if f.remediation:
@@ -128,21 +128,27 @@ def to_asff(f: Finding) -> dict[str, Any]:
 
 
 def write_ocsf(findings: Iterable[Finding], path: Path) -> None:
-    atomic_write(Path(path), json.dumps([to_ocsf(f) for f in findings], indent=1).encode())
+    atomic_write_chunks(Path(path), json_array(to_ocsf(f) for f in findings))
 
 
 def write_asff(findings: Iterable[Finding], path: Path) -> None:
-    atomic_write(Path(path), json.dumps({"Findings": [to_asff(f) for f in findings]}, indent=1).encode())
+    def chunks() -> Iterator[bytes]:
+        yield b'{"Findings":'
+        yield from json_array(to_asff(f) for f in findings)
+        yield b"}\n"
+
+    atomic_write_chunks(Path(path), chunks())
 
 
 def write_all(findings: list[Finding], out: Path) -> list[Path]:
     """findings.json, findings.csv, findings.ocsf.json and findings.asff.json in ``out``."""
-    from iamkit.findings import write_csv, write_json
+    from iamkit.findings import to_records, write_csv, write_json
 
     out = Path(out)
     paths = [out / "findings.json", out / "findings.csv", out / "findings.ocsf.json", out / "findings.asff.json"]
-    write_json(findings, paths[0])
-    write_csv(findings, paths[1])
+    records = to_records(findings)
+    write_json(records, paths[0])
+    write_csv(records, paths[1])
     write_ocsf(findings, paths[2])
     write_asff(findings, paths[3])
     return paths

@@ -53,6 +53,12 @@ ORG_FEATURES = "iam/organizations_features.json"
 ROOT_ACTIVITY = "cloudtrail/root_activity.json"
 REGIONS = "regions.json"
 ROOT_USER = "<root_account>"
+#: ListOrganizationsFeatures errors that tell the account is not in an organization / is in one
+STANDALONE_CODES = frozenset({"AWSOrganizationsNotInUseException", "OrganizationNotFoundException"})
+MEMBER_CODES = frozenset({"AccountNotManagementOrDelegatedAdministratorException",
+                          "OrganizationNotInAllFeaturesModeException", "ServiceAccessNotEnabledException"})
+#: ...and those that mean centralized root access is not enabled for the organization
+FEATURE_OFF_CODES = frozenset({"OrganizationNotInAllFeaturesModeException", "ServiceAccessNotEnabledException"})
 SERVICE_LINKED_PATH = "/aws-service-role/"
 SSO_PATH = "/aws-reserved/sso.amazonaws.com/"
 
@@ -404,17 +410,19 @@ class AccountModel:
 
     # -- regions, access analyzer ---------------------------------------------------------------
     @cached_property
+    def enabled_regions(self) -> list[str]:
+        """Regions enabled for the account (``regions.json``: DescribeRegions, or a plain list)."""
+        data = self.json(REGIONS)
+        if isinstance(data, dict):
+            data = data.get("Regions") or data.get("regions") or []
+        return sorted({r if isinstance(r, str) else r.get("RegionName") for r in data} - {None})
+
+    @cached_property
     def regions(self) -> list[str]:
-        """Enabled regions (``regions.json``), else the regions in the manifest."""
-        if self.bundle.has(REGIONS):
-            data = self.bundle.json(REGIONS)
-            if isinstance(data, dict):
-                data = data.get("regions") or data.get("Regions") or []
-            return sorted({r if isinstance(r, str) else r.get("RegionName") for r in data} - {None})
+        """Regions whose per-region evidence was collected (the manifest's ``regions``; ``--regions`` may
+        restrict them), else the enabled regions."""
         regions = list(self.bundle.manifest.get("regions") or [])
-        if not regions:
-            raise MissingEvidence(self.bundle, REGIONS)
-        return sorted(regions)
+        return sorted(regions) if regions else self.enabled_regions
 
     def analyzer_region(self, region: str) -> dict[str, Any]:
         """The raw Access Analyzer file of one region (raises MissingEvidence when absent)."""
@@ -482,9 +490,15 @@ class AccountModel:
             return ("member", f"ListOrganizationsFeatures answered for organization {data.get('OrganizationId', '?')}",
                     [self.ref(ORG_FEATURES)])
         for err in self.bundle.errors:
-            if err.get("file") == ORG_FEATURES and err.get("code") == "AWSOrganizationsNotInUseException":
-                return ("standalone", "ListOrganizationsFeatures answered AWSOrganizationsNotInUseException "
-                        "(the account is not in an organization)", [])
+            if err.get("file") != ORG_FEATURES:
+                continue
+            code = str(err.get("code"))
+            if code in STANDALONE_CODES:
+                return ("standalone", f"ListOrganizationsFeatures answered {code} (the account is not in an "
+                        "organization)", [])
+            if code in MEMBER_CODES:
+                return ("member", f"ListOrganizationsFeatures answered {code} (the account belongs to an "
+                        "organization)", [])
         raise MissingEvidence(self.bundle, ORG_FEATURES)
 
     def org_account_ids(self) -> frozenset[str]:
@@ -669,25 +683,41 @@ class OrgModel:
                 for pid, ts in (data or {}).items() for t in ts or []]
         return _frame(recs, ["policy_id", "target_id", "target_type"])
 
+    @cached_property
+    def _parents(self) -> dict[str, str | None]:
+        """account or OU id -> parent id (root for top-level ones)."""
+        out: dict[str, str | None] = dict(zip(self.ous["id"], self.ous["parent_id"], strict=True))
+        out.update(zip(self.accounts["id"], self.accounts["parent_id"], strict=True))
+        return out
+
+    @cached_property
+    def _policies_at(self) -> dict[str, list[str]]:
+        """target id -> attached policy ids (in targets.json order)."""
+        out: dict[str, list[str]] = {}
+        for pid, tid in zip(self.targets["policy_id"], self.targets["target_id"], strict=True):
+            out.setdefault(tid, []).append(pid)
+        return out
+
     def account_chain(self, account_id: str) -> list[str]:
-        """Target ids from the root down to the account: [root, OU..., account]."""
-        acc = self.accounts[self.accounts["id"] == account_id]
-        if acc.empty:
+        """Target ids from the root down to the account: [root, OU..., account] (empty: unknown account)."""
+        parents = self._parents
+        if account_id not in set(self.accounts["id"]):
             return []
-        parents = dict(zip(self.ous["id"], self.ous["parent_id"], strict=True))
-        chain, cur = [account_id], acc.iloc[0]["parent_id"]
-        while isinstance(cur, str) and cur:
+        chain, cur, seen = [account_id], parents.get(account_id), {account_id}
+        while isinstance(cur, str) and cur and cur not in seen:
+            seen.add(cur)
             chain.append(cur)
             cur = parents.get(cur)
         if self.root_id and chain[-1] != self.root_id:
             chain.append(self.root_id)
         return list(reversed(chain))
 
+    @cached_property
+    def _policy_rows(self) -> dict[str, dict[str, Any]]:
+        return {r["id"]: r for r in self.policies.to_dict("records")}
+
     def scp_chain(self, account_id: str, policy_type: str = "SERVICE_CONTROL_POLICY") -> list[list[dict[str, Any]]]:
-        """Policies of ``policy_type`` attached at each level (root, OU..., account)."""
-        pol = self.policies[self.policies["type"] == policy_type].set_index("id")
-        out = []
-        for target in self.account_chain(account_id):
-            ids = self.targets.loc[self.targets["target_id"] == target, "policy_id"]
-            out.append([{"id": i, **pol.loc[i].to_dict()} for i in ids if i in pol.index])
-        return out
+        """Policies of ``policy_type`` attached at each level (root, OU..., account), as dict rows."""
+        rows = self._policy_rows
+        return [[rows[i] for i in self._policies_at.get(target, []) if i in rows and rows[i]["type"] == policy_type]
+                for target in self.account_chain(account_id)]

@@ -97,3 +97,18 @@ def test_cli_assess_writes_exports_and_exception_report(tmp_path):
     report = json.loads((out / "exceptions_report.json").read_text())
     assert [r["check_id"] for r in report] == ["iam.support_role"]  # an ERROR (no GAAD) has no risk to accept
     assert "matched no FAIL or MANUAL finding" in proc.stderr
+
+
+def test_assess_applies_exceptions_file_from_settings(tmp_path):
+    from iamkit.checks import assess
+    from iamkit.evidence import Bundle
+    from iamkit.settings import load_settings
+    from tests.checks.helpers import cred_report, cred_row, write_bundle
+
+    b = write_bundle(tmp_path / "evidence" / "111122223333", {"iam/credential_report.csv": cred_report(
+        cred_row("<root_account>"), cred_row("ci-bot", keys=[{"rotated": 400, "used": 1}]))})
+    p = _write(tmp_path, "exceptions:\n  - {check_id: iam.access_key.rotated, resource: '*ci-bot*', reason: r, "
+                         "owner: o, expires: 2030-01-01}\n")
+    [rot] = [f for f in assess([Bundle(b)], load_settings(exceptions_file=str(p)))
+             if f.check_id == "iam.access_key.rotated"]
+    assert rot.status == Status.FAIL and rot.exception is not None and rot.exception.owner == "o"

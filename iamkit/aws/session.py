@@ -19,7 +19,7 @@ from botocore.config import Config
 
 from iamkit import __version__
 from iamkit.aws.guard import Guard, Operation
-from iamkit.errors import CollectionError
+from iamkit.errors import BadInputError, CollectionError
 
 DEFAULT_REGION = "us-east-1"
 
@@ -29,7 +29,7 @@ def _env_int(name: str, default: int) -> int:
     if not value:
         return default
     if not value.isdigit() or int(value) < 1:
-        raise CollectionError(f"{name}={value!r} is not a positive whole number")
+        raise BadInputError(f"{name}={value!r} is not a positive whole number")
     return int(value)
 
 
@@ -65,7 +65,7 @@ class AwsSession:
         self.guard = Guard(allowlist)
         self.guard.install(self.boto)
         self._config = Config(
-            retries={"mode": "adaptive", "max_attempts": target.max_attempts},
+            retries={"mode": "adaptive", "total_max_attempts": target.max_attempts},
             user_agent_extra=f"iamkit/{__version__}",
             connect_timeout=10,
             read_timeout=60,

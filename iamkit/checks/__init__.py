@@ -9,6 +9,7 @@ member accounts' checks can use them.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 
 from iamkit.checks import (  # noqa: F401  (importing a module registers its checks)
@@ -26,6 +27,8 @@ from iamkit.findings import Finding, sort_key
 from iamkit.model import ORG_FEATURES, AccountModel, OrgModel, analyzer_file
 from iamkit.settings import Settings
 
+ORG_BUNDLE_FEATURES = "organizations/organizations_features.json"
+
 
 def account_model(bundle: Bundle, settings: Settings, org: OrgModel | None = None) -> AccountModel:
     """The model the checks see for one account (what notebooks should use too)."""
@@ -33,21 +36,40 @@ def account_model(bundle: Bundle, settings: Settings, org: OrgModel | None = Non
                         known_vendor_accounts=settings.known_vendor_accounts)
 
 
+_ORG_CACHE: dict[tuple[str, str], OrgModel] = {}
+_ORG_LOCK = threading.Lock()
+
+
 def org_model(org_bundle: Bundle | OrgModel | None, accounts: Iterable[Bundle] = ()) -> OrgModel | None:
-    """OrgModel of the organization bundle, enriched from the account bundles (see module docstring)."""
+    """OrgModel of the organization bundle, enriched from the account bundles (see module docstring).
+    One model per organization bundle is kept, so assessing thousands of accounts one by one (as the
+    runner does) parses the organization's evidence once."""
     if org_bundle is None:
         return None
-    org = org_bundle if isinstance(org_bundle, OrgModel) else OrgModel(org_bundle)
+    if isinstance(org_bundle, OrgModel):
+        org = org_bundle
+    else:
+        key = (str(org_bundle.path.resolve()), str(org_bundle.manifest.get("collected_at")))
+        with _ORG_LOCK:
+            org = _ORG_CACHE.get(key)
+            if org is None:
+                if len(_ORG_CACHE) > 8:
+                    _ORG_CACHE.clear()
+                org = _ORG_CACHE[key] = OrgModel(org_bundle)
+    if org.features is None and org.bundle.has(ORG_BUNDLE_FEATURES):
+        org.features = list(org.bundle.json(ORG_BUNDLE_FEATURES).get("EnabledFeatures") or [])
+        org.features_ref = org.bundle.ref(ORG_BUNDLE_FEATURES, "EnabledFeatures")
     for b in accounts:
-        if b.account_id == org.management_account_id and b.has(ORG_FEATURES):
+        if org.features is None and b.account_id == org.management_account_id and b.has(ORG_FEATURES):
             org.features = list(b.json(ORG_FEATURES).get("EnabledFeatures") or [])
             org.features_ref = b.ref(ORG_FEATURES, "EnabledFeatures")
         for region in b.manifest.get("regions") or []:
             if not b.has(analyzer_file(region)):
                 continue
             for a in b.json(analyzer_file(region)).get("analyzers") or []:
-                if a.get("type") == "ORGANIZATION" and a.get("status") == "ACTIVE":
-                    org.org_analyzers.setdefault(region, []).append(str(a.get("arn")))
+                arns = org.org_analyzers.setdefault(region, [])
+                if a.get("type") == "ORGANIZATION" and a.get("status") == "ACTIVE" and str(a.get("arn")) not in arns:
+                    arns.append(str(a.get("arn")))
     return org
 
 
@@ -62,9 +84,15 @@ def assess_account(bundle: Bundle, settings: Settings, org: OrgModel | Bundle | 
 
 
 def assess(bundles: Iterable[Bundle], settings: Settings, org: OrgModel | Bundle | None = None) -> list[Finding]:
+    """Findings of every check on every bundle; accepted risks of ``settings.exceptions_file`` (if set)
+    are attached (use :func:`iamkit.exceptions.apply` directly to also get the expired/unmatched entries)."""
     bundles = list(bundles)
     org_m = org_model(org, bundles) if isinstance(org, Bundle) else org
     out: list[Finding] = []
     for b in bundles:
         out.extend(assess_account(b, settings, org_m))
+    if settings.exceptions_file:
+        from iamkit.exceptions import apply, load_exceptions
+
+        out, _unused = apply(out, load_exceptions(settings.exceptions_file))
     return sorted(out, key=sort_key)

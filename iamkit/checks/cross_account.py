@@ -20,6 +20,11 @@ account, an account of the organization, trusted (parameter), a known vendor (pa
 * ``oidc_trust_unrestricted``: FAIL when a web-identity provider is trusted without a ``sub`` condition
   (for Cognito, Google, Facebook and Login with Amazon: without ``aud``, which names your app).
   SAML providers are not in scope (AWS checks ``SAML:aud`` itself).
+* ``accessanalyzer.enabled_all_regions``: per collected region, PASS when this account lists an ACTIVE
+  analyzer of type ACCOUNT or ORGANIZATION there. An organization analyzer in another account does not
+  count (CIS 2.18 and Security Hub IAM.28 evaluate each account); the FAIL mentions it.
+* ``accessanalyzer.active_findings``: FAIL per ACTIVE external-access finding (resource = the analysed
+  resource, region = the analyzer's); PASS per region with an analyzer and no finding.
 * ``service_trust_confused_deputy``: FAIL when a service principal is trusted without
   aws:SourceAccount/SourceArn/SourceOrgID/SourceOrgPaths, except the compute services that hand the
   role to your own workload (EC2, Lambda, ECS tasks, App Runner; see :mod:`iamkit.policy.trust`).
@@ -33,7 +38,7 @@ import pandas as pd
 
 from iamkit.checks.registry import CheckContext, check
 from iamkit.findings import Finding, Status
-from iamkit.model import AUTH_DETAILS, analyzer_file
+from iamkit.model import AUTH_DETAILS, REGIONS, analyzer_file
 
 AUD_PROVIDERS = ("cognito-identity.amazonaws.com", "accounts.google.com", "graph.facebook.com", "www.amazon.com")
 EXTERNAL_ANALYZER_TYPES = ("ACCOUNT", "ORGANIZATION")
@@ -41,12 +46,11 @@ EXTERNAL_ANALYZER_TYPES = ("ACCOUNT", "ORGANIZATION")
 RowTest = Callable[[pd.DataFrame], pd.Series]
 
 
-def _describe(row: pd.Series) -> str:
-    who = row["principal"]
-    if row["relation"] == "vendor" and isinstance(row.get("vendor"), str):
-        who += f" ({row['vendor']})"
-    cond = f" with {', '.join(row['restricted_by'])}" if row["restricted_by"] else " with no restricting condition"
-    return f"{who} [{row['relation']}]{cond}"
+def _describe(t: pd.DataFrame) -> pd.Series:
+    """One phrase per trust row: principal [relation] with its restricting conditions (vectorised)."""
+    who = t["principal"].astype(str) + t["vendor"].map(lambda v: f" ({v})" if isinstance(v, str) else "")
+    cond = t["restricted_by"].map(lambda r: f" with {', '.join(r)}" if r else " with no restricting condition")
+    return who + " [" + t["relation"].astype(str) + "]" + cond
 
 
 def _role_check(ctx: CheckContext, bad: RowTest, fail_text: str, pass_text: str) -> Iterator[Finding]:
@@ -55,7 +59,10 @@ def _role_check(ctx: CheckContext, bad: RowTest, fail_text: str, pass_text: str)
     roles = acct.roles
     trust = acct.trust
     flagged = trust[bad(trust)] if not trust.empty else trust
-    by_role = {arn: grp for arn, grp in flagged.groupby("role_arn")} if not flagged.empty else {}
+    by_role: dict[str, list[str]] = {}
+    if not flagged.empty:
+        for arn, desc in zip(flagged["role_arn"], _describe(flagged), strict=True):
+            by_role.setdefault(arn, []).append(desc)
     errors = acct.trust_errors
     for arn, name, slr, sso in zip(roles["arn"], roles["role_name"], roles["is_service_linked"],
                                    roles["is_sso_provisioned"], strict=True):
@@ -69,7 +76,7 @@ def _role_check(ctx: CheckContext, bad: RowTest, fail_text: str, pass_text: str)
                             resource_type="AwsIamRole")
         elif arn in by_role:
             rows = by_role[arn]
-            listed = "; ".join(_describe(r) for _, r in rows.head(10).iterrows())
+            listed = "; ".join(rows[:10]) + (f"; and {len(rows) - 10} more" if len(rows) > 10 else "")
             yield ctx.finding(Status.FAIL, resource_arn=arn, resource_type="AwsIamRole", evidence=ev,
                               detail=f"Role {name} {fail_text}: {listed}.")
         else:
@@ -131,6 +138,12 @@ def analyzer_enabled(ctx: CheckContext) -> Iterator[Finding]:
     acct = ctx.account
     arn = acct.root_arn()
     org_analyzers = ctx.org.org_analyzers if ctx.org is not None else {}
+    if not acct.bundle.has(REGIONS):
+        yield ctx.error(f"the list of enabled regions is unknown ({REGIONS}: {acct.bundle.missing_reason(REGIONS)}); "
+                        f"only {', '.join(acct.regions)} could be evaluated", resource_arn=arn)
+    elif missing := sorted(set(acct.enabled_regions) - set(acct.regions)):
+        yield ctx.error(f"enabled region(s) {', '.join(missing)} were not collected (collection was restricted "
+                        "with --regions)", resource_arn=arn)
     for region in acct.regions:
         rel = analyzer_file(region)
         if not acct.bundle.has(rel):
@@ -143,15 +156,15 @@ def analyzer_enabled(ctx: CheckContext) -> Iterator[Finding]:
             yield ctx.finding(Status.PASS, resource_arn=arn, resource_type="AwsAccount", region=region, evidence=ev,
                               detail=f"Active external-access analyzer(s) in {region}: "
                                      + ", ".join(f"{a.get('name')} ({a.get('type')})" for a in active) + ".")
-        elif org_analyzers.get(region):
-            yield ctx.finding(Status.PASS, resource_arn=arn, resource_type="AwsAccount", region=region, evidence=ev,
-                              detail=f"No analyzer in this account in {region}, but the organization analyzer "
-                                     f"{org_analyzers[region][0]} covers it.")
         else:
             other = ", ".join(f"{a.get('name')} ({a.get('type')}, {a.get('status')})" for a in analyzers)
+            org_note = (f" The organization analyzer {org_analyzers[region][0]} (another account) also sees this "
+                        "region's resources, but CIS 2.18 and Security Hub IAM.28 require an analyzer in every "
+                        "account and region." if org_analyzers.get(region) and org_analyzers[region][0].split(":")[4]
+                        != acct.account_id else "")
             yield ctx.finding(Status.FAIL, resource_arn=arn, resource_type="AwsAccount", region=region, evidence=ev,
                               detail=f"No active external-access analyzer in {region}"
-                                     + (f" (found only: {other})" if other else "") + ".")
+                                     + (f" (found only: {other})" if other else "") + "." + org_note)
 
 
 @check("accessanalyzer.active_findings")

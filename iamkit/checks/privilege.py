@@ -3,16 +3,17 @@
 Evidence: ``iam/authorization_details.json`` (GAAD: users, groups, roles, managed policies with their
 default version, inline policies).
 
-* ``iam.policy.full_admin_attached``: one finding per *attached* managed policy and one per principal
-  with inline policies. FAIL when the policy has an ``Allow * on *`` statement (the CIS "*:*" test) or
-  is admin-equivalent by :func:`iamkit.policy.is_admin_equivalent` (``NotAction`` tricks such as
-  ``Allow NotAction iam:ChangePassword``). A managed policy attached only to service-linked or IAM
-  Identity Center roles is not flagged (AWS and Identity Center permission sets manage those
-  attachments); the detail says so. An attached policy GAAD did not return is an ERROR.
+* ``iam.policy.full_admin_attached``: one finding per managed policy (an unattached one PASSes: CIS 2.14
+  is about attached policies) and one per principal with inline policies. FAIL when the policy has an
+  ``Allow * on *`` statement (the CIS "*:*" test) or is admin-equivalent by
+  :func:`iamkit.policy.is_admin_equivalent` (``NotAction`` tricks such as ``Allow NotAction
+  iam:ChangePassword``). A managed policy attached only to service-linked or IAM Identity Center roles is
+  not flagged (AWS and Identity Center permission sets manage those attachments); the detail says so. An
+  attached policy GAAD did not return is an ERROR.
 * ``iam.user.direct_policies``: per user; FAIL when managed or inline policies are attached directly.
 * ``iam.support_role``: per account; PASS when ``AWSSupportAccess`` is attached to a role, user or group.
-* ``iam.cloudshell_full_access``: FAIL per principal holding ``AWSCloudShellFullAccess``; one PASS on
-  the account when nobody holds it.
+* ``iam.cloudshell_full_access``: one finding on ``arn:aws:iam::aws:policy/AWSCloudShellFullAccess``: FAIL
+  listing the principals holding it, PASS when nobody does.
 
 :func:`principal_admin` is the per-principal admin-equivalence table (identity policies incl. the
 groups of a user; permissions boundaries and SCPs are not applied): notebooks should call it.
@@ -31,7 +32,8 @@ import pandas as pd
 from iamkit.checks.registry import CheckContext, check
 from iamkit.findings import Finding, Status
 from iamkit.model import AUTH_DETAILS, AccountModel
-from iamkit.policy import PolicyError, allows_full_admin_statement, is_admin_equivalent
+from iamkit.policy import PolicyError, allows_full_admin_statement, is_admin_equivalent, parse_policy
+from iamkit.policy.actions import services as catalog_services
 
 SUPPORT_POLICY = "arn:aws:iam::aws:policy/AWSSupportAccess"
 CLOUDSHELL_POLICY = "arn:aws:iam::aws:policy/AWSCloudShellFullAccess"
@@ -43,7 +45,7 @@ def _admin_of(key: str, text: str) -> tuple[bool, bool, str]:
     """(full '*:*' statement, admin-equivalent, parse error) of one document (JSON text)."""
     try:
         doc = json.loads(text)
-        return allows_full_admin_statement(doc), is_admin_equivalent(doc), ""
+        return allows_full_admin_statement(doc), _may_be_admin([text]) and is_admin_equivalent(doc), ""
     except PolicyError as exc:
         return False, False, str(exc)
 
@@ -58,6 +60,47 @@ def policy_verdicts(acct: AccountModel) -> pd.DataFrame:
     return pol
 
 
+@lru_cache(maxsize=65536)
+def _reach(text: str) -> tuple[bool, frozenset[str]]:
+    """(could be admin on its own: an unconditional Allow with NotAction or Action '*'/'*:*', service
+    prefixes its unconditional Allows name). Cheap necessary conditions for admin-equivalence."""
+    doc = json.loads(text)  # texts are json.dumps of parsed documents
+    sts = (doc.get("Statement") or []) if isinstance(doc, dict) else []
+    sts = [sts] if isinstance(sts, dict) else sts
+    broad, prefixes = False, set()
+    for st in sts:
+        if not isinstance(st, dict) or st.get("Effect") != "Allow" or st.get("Condition"):
+            continue
+        if "NotAction" in st:
+            broad = True
+        acts = st.get("Action", [])
+        for a in [acts] if isinstance(acts, str) else acts if isinstance(acts, list) else []:
+            if not isinstance(a, str) or ":" not in a or any(c in a.split(":", 1)[0] for c in "*?"):
+                broad = True
+            else:
+                prefixes.add(a.split(":", 1)[0].lower())
+    return broad, frozenset(prefixes)
+
+
+@lru_cache(maxsize=65536)
+def _parse_error(text: str) -> str:
+    """Why a document is not a valid policy ('' when it is)."""
+    try:
+        parse_policy(json.loads(text))
+    except PolicyError as exc:
+        return str(exc)
+    return ""
+
+
+def _may_be_admin(texts: list[str]) -> bool:
+    """False only when the documents cannot be admin-equivalent: no broad Allow and fewer service prefixes
+    than the catalog has services (admin-equivalence needs every service)."""
+    reach = [_reach(t) for t in texts]
+    if any(b for b, _ in reach):
+        return True
+    return len(frozenset().union(*(p for _, p in reach))) >= len(catalog_services())
+
+
 def _doc_key(doc: dict[str, Any]) -> tuple[str, str]:
     text = json.dumps(doc, sort_keys=True)
     return "inline:" + hashlib.sha1(text.encode()).hexdigest(), text
@@ -65,7 +108,8 @@ def _doc_key(doc: dict[str, Any]) -> tuple[str, str]:
 
 def principal_admin(acct: AccountModel) -> pd.DataFrame:
     """One row per user/group/role: principal_arn, principal_type, principal_name, is_admin, policies
-    (names of the policies that apply, incl. a user's groups'), missing (attached policies GAAD lacks).
+    (names of the policies that apply, incl. a user's groups'), missing (attached policies GAAD lacks),
+    error (why admin-equivalence could not be evaluated: a malformed policy; empty when it could).
 
     Admin-equivalence is evaluated once per distinct set of policies, so the cost grows with the number
     of distinct permission sets, not with the number of principals."""
@@ -106,17 +150,18 @@ def principal_admin(acct: AccountModel) -> pd.DataFrame:
     out = principals.merge(grouped, left_on="principal_arn", right_index=True, how="left")
     out["keys"] = out["keys"].apply(lambda k: k if isinstance(k, tuple) else ())
     out["policies"] = out["policies"].apply(lambda k: k if isinstance(k, list) else [])
-    verdict: dict[tuple[str, ...], tuple[bool, tuple[str, ...]]] = {}
+    verdict: dict[tuple[str, ...], tuple[bool, tuple[str, ...], str]] = {}
     for ks in set(out["keys"]):
         known = tuple(k for k in ks if k in docs)
         missing = tuple(k for k in ks if k not in docs)
-        try:
-            admin = bool(known) and is_admin_equivalent([json.loads(docs[k]) for k in known])
-        except PolicyError:
-            admin = False
-        verdict[ks] = (admin, missing)
+        error = next((e for e in (_parse_error(docs[k]) for k in known) if e), "")
+        # a malformed policy leaves the verdict unknown: recorded in ``error``, the checks say ERROR
+        admin = (not error and bool(known) and _may_be_admin([docs[k] for k in known])
+                 and is_admin_equivalent([json.loads(docs[k]) for k in known]))
+        verdict[ks] = (bool(admin), missing, error)
     out["is_admin"] = out["keys"].map(lambda k: verdict[k][0]).astype(bool)
     out["missing"] = out["keys"].map(lambda k: list(verdict[k][1]))
+    out["error"] = out["keys"].map(lambda k: verdict[k][2])
     return out.drop(columns=["keys"]).reset_index(drop=True)
 
 
@@ -131,6 +176,12 @@ def full_admin_attached(ctx: CheckContext) -> Iterator[Finding]:
     pol = policy_verdicts(acct).set_index("arn")
     att = acct.attachments
     aws_managed_roles = _managed_role_arns(acct)
+    for parn in sorted(set(pol.index) - set(att["policy_arn"])):
+        p = pol.loc[parn]
+        grant = " although it grants full administrative access" if (p["full_star"] or p["admin_equivalent"]) else ""
+        yield ctx.finding(Status.PASS, resource_arn=parn, resource_type="AwsIamPolicy",
+                          evidence=[acct.ref(AUTH_DETAILS, f"Policies[Arn={parn}]")],
+                          detail=f"Policy {p['name']} is not attached to any user, group or role{grant}.")
     for parn, holders in att.groupby("policy_arn", sort=True):
         ev = [acct.ref(AUTH_DETAILS, f"Policies[Arn={parn}]")]
         if parn not in pol.index:
@@ -229,15 +280,18 @@ def support_role(ctx: CheckContext) -> Iterator[Finding]:
 
 @check("iam.cloudshell_full_access")
 def cloudshell_full_access(ctx: CheckContext) -> Iterator[Finding]:
+    """One finding on the policy ARN (as Prowler and Security Hub IAM.27 report it): FAIL listing the
+    holders, PASS when no user, group or role has it."""
     acct = ctx.account
     att = acct.attachments
     holders = att[att["policy_arn"].str.endswith(":iam::aws:policy/AWSCloudShellFullAccess")]
+    arn = holders["policy_arn"].iloc[0] if not holders.empty else CLOUDSHELL_POLICY
     ev = [acct.ref(AUTH_DETAILS, "AttachedManagedPolicies[PolicyName=AWSCloudShellFullAccess]")]
     if holders.empty:
-        yield ctx.finding(Status.PASS, resource_arn=acct.root_arn(), resource_type="AwsAccount", evidence=ev,
+        yield ctx.finding(Status.PASS, resource_arn=arn, resource_type="AwsIamPolicy", evidence=ev,
                           detail="No user, group or role has AWSCloudShellFullAccess attached.")
         return
-    for arn, ptype, name in zip(holders["principal_arn"], holders["principal_type"], holders["principal_name"],
-                                strict=True):
-        yield ctx.finding(Status.FAIL, resource_arn=arn, resource_type=RESOURCE_TYPE[ptype], evidence=ev,
-                          detail=f"{ptype.capitalize()} {name} has AWSCloudShellFullAccess attached.")
+    names = [f"{t} {n}" for t, n in zip(holders["principal_type"], holders["principal_name"], strict=True)]
+    yield ctx.finding(Status.FAIL, resource_arn=arn, resource_type="AwsIamPolicy", evidence=ev,
+                      detail=f"AWSCloudShellFullAccess is attached to {len(names)} principal(s): "
+                             f"{', '.join(names[:20])}{' ...' if len(names) > 20 else ''}.")

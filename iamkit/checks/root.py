@@ -8,6 +8,13 @@ device list, CloudTrail root events and the organization's ``ListOrganizationsFe
 and ``N/A`` when there is no password), an access key (active or not), an active signing certificate
 or an MFA device. A member account whose root has none of them while the organization has
 ``RootCredentialsManagement`` enabled is centrally managed: root MFA does not apply (NOT_APPLICABLE).
+
+``org.root.centralized_management`` gives one finding per account: NOT_APPLICABLE for a standalone
+account; for the management account (where the organization-level setting lives) PASS or FAIL on whether
+RootCredentialsManagement is enabled; for a member, FAIL when the organization has not enabled
+RootCredentialsManagement or the member's root still has credentials.
+The feature list comes from this account's ``iam/organizations_features.json`` or, for members (which
+cannot call ListOrganizationsFeatures), from the organization bundle.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from iamkit.findings import Finding, Status
 from iamkit.model import (
     ACCOUNT_SUMMARY,
     CREDENTIAL_REPORT,
+    FEATURE_OFF_CODES,
     ORG_FEATURES,
     ROOT_ACTIVITY,
     ROOT_USER,
@@ -65,6 +73,9 @@ def central_root_management(ctx: CheckContext) -> tuple[bool | None, str, list[d
         return (ROOT_MGMT_FEATURE in ctx.org.features,
                 f"organization features (management account): {', '.join(ctx.org.features) or 'none'}",
                 [ctx.org.features_ref] if ctx.org.features_ref else [])
+    for err in acct.bundle.errors:
+        if err.get("file") == ORG_FEATURES and err.get("code") in FEATURE_OFF_CODES:
+            return False, f"ListOrganizationsFeatures answered {err['code']}: {err.get('message', '')}", []
     return None, f"{ORG_FEATURES}: {acct.bundle.missing_reason(ORG_FEATURES)}", []
 
 
@@ -230,7 +241,17 @@ def org_root_centralized(ctx: CheckContext) -> Iterator[Finding]:
         yield ctx.finding(Status.NOT_APPLICABLE, resource_arn=arn, resource_type="AwsAccount", evidence=ev,
                           detail=f"Centralized root access needs AWS Organizations; {why}.")
         return
+    mgmt_id = ctx.org.management_account_id if ctx.org is not None else ""
     enabled, phrase, fev = central_root_management(ctx)
+    if acct.account_id == mgmt_id and enabled is not None:
+        # the organization-level control lives here: is the feature enabled for the members?
+        yield ctx.finding(Status.PASS if enabled else Status.FAIL, resource_arn=arn, resource_type="AwsAccount",
+                          evidence=ev + fev,
+                          detail=("This is the management account: the organization manages member root access "
+                                  if enabled else "This is the management account: the organization does not manage "
+                                  "member root access ") + f"centrally ({phrase}). The management root itself keeps "
+                                  "its credentials; the other root checks cover it.")
+        return
     if enabled is None:
         yield ctx.error(f"whether the organization manages root access centrally is unknown ({phrase})",
                         resource_arn=arn)
@@ -239,12 +260,6 @@ def org_root_centralized(ctx: CheckContext) -> Iterator[Finding]:
     if not enabled:
         yield ctx.finding(Status.FAIL, resource_arn=arn, resource_type="AwsAccount", evidence=ev,
                           detail=f"The organization does not manage root access centrally ({phrase}).")
-        return
-    mgmt = ctx.org.management_account_id if ctx.org is not None else ""
-    if acct.account_id == mgmt:
-        yield ctx.finding(Status.PASS, resource_arn=arn, resource_type="AwsAccount", evidence=ev,
-                          detail=f"Centralized root access is enabled ({phrase}); this is the management account, "
-                                 "whose root keeps its credentials (the feature covers member accounts only).")
         return
     row = acct.root_row()
     if row is None:

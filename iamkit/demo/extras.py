@@ -51,6 +51,9 @@ class Denial:
     operation: str  # "<signing service>:<Operation>", e.g. "iam:GetAccountPasswordPolicy"
     account: str | None = None
     region: str | None = None
+    code: str = "AccessDenied"
+    message: str | None = None
+    status: int = 403
 
 
 class StandInState:
@@ -71,14 +74,19 @@ class StandInState:
         with self._lock:
             return self.accounts.setdefault(account_id, AccountExtras())
 
-    def deny(self, operation: str, *, account: str | None = None, region: str | None = None) -> None:
-        """Make ``operation`` (``service:Operation``) answer AccessDenied (for tests)."""
+    def deny(self, operation: str, *, account: str | None = None, region: str | None = None,
+             code: str = "AccessDenied", message: str | None = None, status: int = 403) -> None:
+        """Make ``operation`` (``service:Operation``, service as in the SigV4 scope, e.g.
+        ``access-analyzer:ListAnalyzers``) fail with ``code`` (default AccessDenied), optionally only
+        for one account and/or region. E.g. ``code="SubscriptionRequiredException", status=400``
+        for a service the account is not subscribed to, ``code="UnrecognizedClientException"`` for a
+        region that is not enabled."""
         with self._lock:
-            self.denials.append(Denial(operation, account, region))
+            self.denials.append(Denial(operation, account, region, code, message, status))
 
-    def denied(self, op: str, account: str, region: str) -> bool:
-        return any(d.operation == op and d.account in (None, account) and d.region in (None, region)
-                   for d in self.denials)
+    def denied(self, op: str, account: str, region: str) -> Denial | None:
+        return next((d for d in self.denials if d.operation == op and d.account in (None, account)
+                     and d.region in (None, region)), None)
 
 
 STATE = StandInState()
@@ -136,12 +144,13 @@ def _parse(environ: dict[str, Any]) -> Request | None:
 
 def error(req: Request, code: str, message: str, status: int = 403) -> Answer:
     rid = str(uuid.uuid4())
+    if req.protocol in ("json", "rest-json") and code == "AccessDenied":
+        code = "AccessDeniedException"  # the JSON protocols' name of it
     if req.protocol == "json":
         return 400, {"Content-Type": "application/x-amz-json-1.1", "x-amzn-RequestId": rid}, \
-            json.dumps({"__type": code if code.endswith("Exception") else f"{code}Exception",
-                        "message": message}).encode()
+            json.dumps({"__type": code, "message": message}).encode()
     if req.protocol == "rest-json":
-        return status, {"Content-Type": "application/json", "x-amzn-ErrorType": f"{code}Exception",
+        return status, {"Content-Type": "application/json", "x-amzn-ErrorType": code,
                         "x-amzn-RequestId": rid}, json.dumps({"message": message}).encode()
     if req.service == "ec2":
         xml = (f"<Response><Errors><Error><Code>{escape(code)}</Code><Message>{escape(message)}</Message>"
@@ -177,10 +186,12 @@ def faults(environ: dict[str, Any]) -> Answer:
     req = parse(environ)
     if req is None or not req.operation:
         return None
-    if STATE.denied(f"{req.service}:{req.operation}", req.account, req.region):
-        return error(req, "AccessDenied", f"User: arn:aws:sts::{req.account}:assumed-role/iamkit is not "
-                                          f"authorized to perform: {req.service}:{req.operation} (injected)")
-    return None
+    rule = STATE.denied(f"{req.service}:{req.operation}", req.account, req.region)
+    if rule is None:
+        return None
+    message = rule.message or (f"User: arn:aws:sts::{req.account}:assumed-role/iamkit is not authorized to "
+                               f"perform: {req.service}:{req.operation} (injected by the stand-in)")
+    return error(req, rule.code, message, rule.status)
 
 
 def assume_role(environ: dict[str, Any]) -> Answer:
@@ -243,11 +254,11 @@ def access_analyzer(environ: dict[str, Any]) -> Answer:
     arn = req.params.get("analyzerArn")
     analyzer = next((a for a in analyzers if a["arn"] == arn), None)
     if analyzer is None:
-        return error(req, "ResourceNotFound", f"Analyzer {arn} not found", status=404)
+        return error(req, "ResourceNotFoundException", f"Analyzer {arn} not found", status=404)
     external = analyzer["type"] in ("ACCOUNT", "ORGANIZATION")
     if (req.operation == "ListFindings") != external:
-        return error(req, "Validation", f"{req.operation} does not support analyzers of type {analyzer['type']}",
-                     status=400)
+        return error(req, "ValidationException",
+                     f"{req.operation} does not support analyzers of type {analyzer['type']}", status=400)
     wanted = ((req.params.get("filter") or {}).get("status") or {}).get("eq")
     found = [f for f in analyzer.get("findings", []) if wanted is None or f["status"] in wanted]
     return _json({"findings": found})

@@ -174,7 +174,8 @@ def _seed_account(url: str, acct: dict[str, Any], now: datetime, org_id: str, or
             # Organizations created it with the account (as AWS does); set the scenario's trust
             iam.update_assume_role_policy(RoleName=role["name"], PolicyDocument=_doc(role["trust"], org_id))
         else:
-            iam.create_role(RoleName=role["name"], AssumeRolePolicyDocument=_doc(role["trust"], org_id))
+            iam.create_role(RoleName=role["name"], AssumeRolePolicyDocument=_doc(role["trust"], org_id),
+                        Tags=[{"Key": k, "Value": str(v)} for k, v in (role.get("tags") or {}).items()])
         for ref in role.get("attached", []):
             iam.attach_role_policy(RoleName=role["name"], PolicyArn=_policy_arn(account_id, ref))
         for pname, doc in (role.get("inline") or {}).items():
@@ -197,7 +198,7 @@ def _seed_account(url: str, acct: dict[str, Any], now: datetime, org_id: str, or
 
 def _seed_user(iam: Any, backend: Any, user: dict[str, Any], now: datetime) -> None:
     name = user["name"]
-    iam.create_user(UserName=name)
+    iam.create_user(UserName=name, Tags=[{"Key": k, "Value": str(v)} for k, v in (user.get("tags") or {}).items()])
     if user.get("console"):
         iam.create_login_profile(UserName=name, Password="Demo-Passw0rd-not-a-secret!")
     if user.get("mfa") == "virtual":
@@ -213,8 +214,12 @@ def _seed_user(iam: Any, backend: Any, user: dict[str, Any], now: datetime) -> N
         iam.attach_user_policy(UserName=name, PolicyArn=_policy_arn(backend.account_id, ref))
     for _ in user.get("access_keys", []):
         iam.create_access_key(UserName=name)
-    # backdate what only time can make
     u = backend.users[name]
+    if user.get("permissions_boundary"):  # moto has no user boundaries: set what GAAD then serialises
+        boundary = _policy_arn(backend.account_id, user["permissions_boundary"])
+        u.permissions_boundary = {"PermissionsBoundaryType": "PermissionsBoundaryPolicy",
+                                  "PermissionsBoundaryArn": boundary}
+    # backdate what only time can make
     u.create_date = _ago(now, user.get("created_days", 0))
     if user.get("console"):
         u.password_last_used = _ago(now, user.get("password_last_used_days"))

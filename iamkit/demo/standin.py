@@ -26,7 +26,8 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from moto.iam import models as iam_models
@@ -111,7 +112,8 @@ def _install_patches() -> None:
             if root is not None and root.mfa == "virtual" and not marker and assignment_status != "Unassigned":
                 dev = iam_models.VirtualMfaDevice(self.account_id, "us-east-1", "/root-account-mfa-device")
                 dev.enable_date = root.mfa_enabled or root.created
-                dev.user_attribute = {"Arn": f"arn:aws:iam::{self.account_id}:root", "UserId": self.account_id}
+                dev.user = SimpleNamespace(path="/", id=self.account_id, arn=f"arn:aws:iam::{self.account_id}:root",
+                                           create_date=root.created)
                 devices = [dev, *devices]
             return devices, next_marker
 
@@ -134,6 +136,25 @@ def _install_patches() -> None:
                     meta["UploadDate"] = (expires - timedelta(days=395)).strftime("%Y-%m-%dT%H:%M:%SZ")
             return result
 
+        original_generate = iam_models.IAMBackend.generate_report
+        original_get_report = iam_responses.IamResponse.get_credential_report
+
+        def generate_report(self: Any) -> None:
+            """Remember when the report was generated (AWS keeps it and serves it for four hours)."""
+            if not self.credential_report:
+                self.iamkit_report_generated = datetime.now(UTC)
+            original_generate(self)
+
+        def get_credential_report_response(self: Any) -> Any:
+            """moto answers a fixed 2015 GeneratedTime; serve the time the report was generated."""
+            result = original_get_report(self)
+            generated = getattr(self.backend, "iamkit_report_generated", None)
+            if generated is not None:
+                result.result["GeneratedTime"] = generated.strftime("%Y-%m-%dT%H:%M:%SZ")
+            return result
+
+        iam_models.IAMBackend.generate_report = generate_report
+        iam_responses.IamResponse.get_credential_report = get_credential_report_response
         iam_responses.IamResponse.list_server_certificates = list_server_certificates
         iam_models.IAMBackend.get_credential_report = get_credential_report
         iam_models.AccountSummary.summary_map = property(summary_map)

@@ -203,8 +203,10 @@ def test_full_admin_attached(tmp_path):
                     path="/aws-reserved/sso.amazonaws.com/", attached=[sso_only])],
         policies=[managed(ADMIN, allow()), managed(trick_arn, trick), managed(power_arn, poweruser),
                   managed(sso_only, allow())])}
+    unused = f"arn:aws:iam::{ACCT}:policy/unused-admin"
+    files[GAAD]["Policies"].append(managed(unused, allow(), 0))
     got = by_resource(run(tmp_path, files, "iam.policy.full_admin_attached"))
-    assert got == {ADMIN: "FAIL", trick_arn: "FAIL", power_arn: "PASS", sso_only: "PASS",
+    assert got == {ADMIN: "FAIL", trick_arn: "FAIL", power_arn: "PASS", sso_only: "PASS", unused: "PASS",
                    "arn:aws:iam::aws:policy/Gone": "ERROR",
                    f"arn:aws:iam::{ACCT}:user/bob": "FAIL", f"arn:aws:iam::{ACCT}:user/carol": "PASS"}
 
@@ -217,7 +219,9 @@ def test_direct_policies_support_cloudshell(tmp_path):
     direct = by_resource([f for f in found if f.check_id == "iam.user.direct_policies"])
     U = f"arn:aws:iam::{ACCT}:user/"
     assert direct == {U + "alice": "PASS", U + "bob": "FAIL", U + "carol": "FAIL"}
-    assert by_resource([f for f in found if f.check_id == "iam.cloudshell_full_access"]) == {U + "bob": "FAIL"}
+    [shell] = [f for f in found if f.check_id == "iam.cloudshell_full_access"]
+    assert (shell.resource_arn, shell.status, shell.resource_type) == (SHELL, Status.FAIL, "AwsIamPolicy")
+    assert "user bob" in shell.detail
     assert by_resource([f for f in found if f.check_id == "iam.support_role"]) == {
         f"arn:aws:iam::{ACCT}:root": "PASS"}
     found = run(tmp_path / "b", {GAAD: gaad(users=[user("alice")])})
@@ -233,3 +237,16 @@ def test_privilege_checks_error_without_gaad(tmp_path):
         if f.area in ("privilege", "cross_account") and f.check_id.startswith("iam."):
             assert f.status == Status.ERROR, f
             assert "GetAccountAuthorizationDetails failed" in f.detail
+
+
+def test_analyzer_regions_unknown_or_restricted(tmp_path):
+    aa = {"analyzers": [{"name": "ext", "arn": "a", "type": "ACCOUNT", "status": "ACTIVE"}], "findings": {}}
+    found = [f for f in run(tmp_path / "a", {"access_analyzer/us-east-1.json": aa})
+             if f.check_id == "accessanalyzer.enabled_all_regions"]
+    assert {(f.region, f.status.value) for f in found} == {("global", "ERROR"), ("us-east-1", "PASS")}
+    found = [f for f in run(tmp_path / "b", {"access_analyzer/us-east-1.json": aa,
+                                             "regions.json": {"Regions": [{"RegionName": "us-east-1"},
+                                                                          {"RegionName": "eu-north-1"}]}})
+             if f.check_id == "accessanalyzer.enabled_all_regions"]
+    err = next(f for f in found if f.region == "global")
+    assert err.status == Status.ERROR and "eu-north-1" in err.detail

@@ -142,3 +142,11 @@ def test_password_policy_denied_is_error(tmp_path):
     for f in found:
         if f.check_id in PW_CHECKS:
             assert f.status == Status.ERROR and "GetAccountPasswordPolicy failed" in f.detail
+
+
+def test_privileged_without_mfa_malformed_policy_is_error(tmp_path):
+    bad = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": 42, "Resource": "*"}]}
+    files = {CR: cred_report(ROOT, cred_row("odd", password=True)),
+             "iam/authorization_details.json": gaad(users=[user("odd", inline={"bad": bad})])}
+    [f] = run(tmp_path, files, "iam.user.privileged_without_mfa")
+    assert f.status == Status.ERROR and "malformed" in f.detail

@@ -44,3 +44,20 @@ def test_cloudsplaining_export_assesses(tmp_path, path):
     if data.get("RoleDetailList"):
         assert by_check["iam.role.trust_any_principal"] - {Status.NOT_APPLICABLE} <= {Status.PASS, Status.FAIL,
                                                                                      Status.ERROR}
+
+
+@pytest.mark.skipif(not FILES, reason="shared cloudsplaining data not present")
+def test_import_then_assess_through_the_cli(tmp_path):
+    from iamkit.cli import main
+
+    src = SHARED_DATA / "cloudsplaining" / "examples_files_example.json"
+    assert main(["--quiet", "import", "--authorization-details", str(src), "--account-id", "200611803367",
+                 "--out", str(tmp_path)]) == 0
+    assert main(["--quiet", "assess", str(tmp_path), "--out", str(tmp_path / "out")]) == 0
+    findings = json.loads((tmp_path / "out" / "findings.json").read_text())
+    statuses = {f["status"] for f in findings if f["check_id"] == "iam.access_key.rotated"}
+    assert statuses == {"ERROR"}
+    assert any(f["status"] == "FAIL" and f["check_id"] == "iam.policy.full_admin_attached" for f in findings)
+    assert not [f for f in findings if "internal error" in f["detail"]]
+    for name in ("findings.csv", "findings.ocsf.json", "findings.asff.json"):
+        assert (tmp_path / "out" / name).stat().st_size > 1000

@@ -61,3 +61,12 @@ def test_control_id_format():
     for name, controls in _framework_controls().items():
         for cid in controls:
             assert re.match(pattern[name], cid), (name, cid)
+
+
+def test_docs_checks_md_is_generated_from_the_catalog():
+    from iamkit.checks.catalog import DETAILS, render_markdown
+    from tests.conftest import ROOT
+
+    assert set(DETAILS) == set(metadata())
+    assert (ROOT / "docs" / "checks.md").read_text() == render_markdown(), \
+        "regenerate: python -m iamkit.checks.catalog > docs/checks.md"

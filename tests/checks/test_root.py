@@ -132,3 +132,40 @@ def test_centralized_root_management(tmp_path):
     assert f.status == Status.NOT_APPLICABLE
     [f] = run(tmp_path / "d", {CR: cred_report(cred_row("<root_account>"))}, "org.root.centralized_management")
     assert f.status == Status.ERROR
+
+
+def test_centralized_root_management_management_account_carries_the_org_setting(tmp_path):
+    from tests.checks.test_cross_account_scp_privilege import _org_bundle
+
+    org = _org_bundle(tmp_path / "o")
+    mgmt = {CR: cred_report(cred_row("<root_account>", account="123456789012"))}
+    # the management account's own ListOrganizationsFeatures answer decides, as the organization's setting
+    on = {"OrganizationId": "o-abc", "EnabledFeatures": ["RootCredentialsManagement"]}
+    [f] = run(tmp_path / "m", {**mgmt, "iam/organizations_features.json": on}, "org.root.centralized_management",
+              org=org, account_id="123456789012")
+    assert f.status == Status.PASS and "management account" in f.detail
+    off = {"OrganizationId": "o-abc", "EnabledFeatures": []}
+    [f] = run(tmp_path / "n", {**mgmt, "iam/organizations_features.json": off}, "org.root.centralized_management",
+              org=org, account_id="123456789012")
+    assert f.status == Status.FAIL and "does not manage" in f.detail
+    # unknown feature state is an ERROR, never a PASS
+    [f] = run(tmp_path / "p", mgmt, "org.root.centralized_management", account_id="123456789012")
+    assert f.status in (Status.ERROR, Status.NOT_APPLICABLE) and f.status != Status.PASS
+
+
+def test_membership_and_feature_from_list_organizations_features_errors(tmp_path):
+    def err(code):  # noqa: ANN001, ANN202
+        return [{"collector": "iam", "operation": "ListOrganizationsFeatures", "code": code, "message": "m",
+                 "file": "iam/organizations_features.json"}]
+
+    cr = {CR: cred_report(cred_row("<root_account>"))}
+    found = run(tmp_path / "a", cr, errors=err("AccountNotManagementOrDelegatedAdministratorException"))
+    got = {f.check_id: f.status for f in found if f.check_id in ("org.account.member",
+                                                                 "org.root.centralized_management")}
+    assert got == {"org.account.member": Status.PASS, "org.root.centralized_management": Status.ERROR}
+    found = run(tmp_path / "b", cr, errors=err("ServiceAccessNotEnabledException"))
+    [f] = [f for f in found if f.check_id == "org.root.centralized_management"]
+    assert f.status == Status.FAIL and "ServiceAccessNotEnabledException" in f.detail
+    found = run(tmp_path / "c", cr, errors=err("OrganizationNotFoundException"))
+    assert {f.check_id: f.status for f in found if f.check_id == "org.account.member"} == {
+        "org.account.member": Status.FAIL}

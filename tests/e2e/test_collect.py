@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import urllib.request
 
 import boto3
 import pytest
@@ -72,3 +73,37 @@ def test_requested_region_not_enabled_is_recorded(fresh_standin, tmp_path):
     bundle = Bundle(tmp_path / "evidence" / "123456789012")
     assert bundle.manifest["regions"] == ["us-east-1"]
     assert any(e["code"] == "RegionNotEnabled" and e["region"] == "ap-east-1" for e in bundle.errors)
+
+
+def test_other_faults_are_recorded_per_operation_and_region(fresh_standin, tmp_path):
+    fresh_standin.state.account("123456789012").regions = ["us-east-1", "eu-west-1"]
+    fresh_standin.state.deny("cloudtrail:LookupEvents", region="eu-west-1", code="UnrecognizedClientException",
+                             message="The security token included in the request is invalid.", status=400)
+    fresh_standin.state.deny("access-analyzer:ListAnalyzers", code="SubscriptionRequiredException", status=400)
+    assert main(["--quiet", "collect", "--endpoint-url", fresh_standin.url, "--out", str(tmp_path)]) == 0
+    b = Bundle(tmp_path / "evidence" / "123456789012")
+    codes = {(e["operation"], e["region"]): e["code"] for e in b.errors}
+    assert codes[("LookupEvents", "eu-west-1")] == "UnrecognizedClientException"
+    assert codes[("ListAnalyzers", "us-east-1")] == codes[("ListAnalyzers", "eu-west-1")] == \
+        "SubscriptionRequiredException"
+    trail = b.json("cloudtrail/root_activity.json")
+    assert set(trail["regions"]) == {"us-east-1"}  # the failed region is absent, not empty
+
+
+def test_calls_do_not_grow_with_principals_beyond_pagination(fresh_standin, tmp_path):
+    from moto.iam.models import iam_backends
+
+    def calls(n: int, out: str) -> dict[str, int]:
+        req = urllib.request.Request(f"{fresh_standin.url}/moto-api/reset", method="POST")
+        urllib.request.urlopen(req, timeout=10).read()
+        fresh_standin.state.account("123456789012").regions = ["us-east-1"]
+        backend = iam_backends["123456789012"]["global"]
+        for i in range(n):
+            backend.create_user(region_name="us-east-1", user_name=f"u{i}", path="/", tags=[])
+        assert main(["--quiet", "collect", "--endpoint-url", fresh_standin.url, "--out", str(tmp_path / out)]) == 0
+        return Bundle(tmp_path / out / "evidence" / "123456789012").manifest["operations"]
+
+    small, large = calls(5, "small"), calls(250, "large")
+    gaad = "iam:GetAccountAuthorizationDetails"
+    assert (small[gaad], large[gaad]) == (1, 3)  # 100 items a page
+    assert {k: v for k, v in small.items() if k != gaad} == {k: v for k, v in large.items() if k != gaad}

@@ -111,3 +111,15 @@ def test_scenario_ids_are_fixed_and_distinct():
     assert ids[0] == "123456789012" and len(set(ids)) == len(ids) >= 5
     assert all(len(i) == 12 and i.isdigit() for i in ids)
     assert Bundle  # imported for type use in other tests
+
+
+def test_external_id_is_passed_when_assuming(demo_org, tmp_path):
+    iam = client(demo_org.url, "iam", "567890123456")
+    iam.update_assume_role_policy(RoleName=ROLE, PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                       "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"sts:ExternalId": "s3cr3t-id"}}}]}))
+    assert _collect(demo_org, tmp_path / "without", "--accounts", "567890123456") == 3
+    assert _collect(demo_org, tmp_path / "with", "--accounts", "567890123456", "--external-id", "s3cr3t-id") == 0
+    b = Bundle(tmp_path / "with" / "evidence" / "567890123456")
+    assert "s3cr3t-id" not in (b.path / "manifest.json").read_text()

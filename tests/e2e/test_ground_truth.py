@@ -25,7 +25,7 @@ pytestmark = pytest.mark.slow
 
 Key = tuple[str, str, str, str]  # check_id, account_id, resource_arn, region
 ARN_KIND = {"roles": "role", "groups": "group", "policies": "policy", "server_certificates": "server-certificate",
-            "users": "user"}
+            "users": "user", "aws_managed_policies": "aws-policy"}
 
 
 def _split(check: str) -> tuple[str, str]:
@@ -37,11 +37,13 @@ def _arn(account: str, kind: str, item: dict[str, Any]) -> str:
     if item.get("arn"):
         return str(item["arn"])
     path = item.get("path", "/")
+    if kind == "aws_managed_policies":
+        return f"arn:aws:iam::aws:policy{path}{item['name']}"
     return f"arn:aws:iam::{account}:{ARN_KIND[kind]}{path}{item['name']}"
 
 
 def _walk(node: Any, account: str | None, resource: str | None, kind: str | None,
-          out: dict[Key, str], where: str) -> None:
+          out: dict[Key, str], where: str, region: str = "global") -> None:
     """Collect expectations below ``node``; ``resource`` is the identity an ``expect`` here refers to."""
     if isinstance(node, list):
         for i, item in enumerate(node):
@@ -58,26 +60,29 @@ def _walk(node: Any, account: str | None, resource: str | None, kind: str | None
                     res = str(item["resource"])
                 elif item.get("arn") and kind not in ARN_KIND:
                     res = str(item["arn"])
-            _walk(item, account, res, None, out, f"{where}[{i}]")
+            _walk(item, account, res, None, out, f"{where}[{i}]", region)
         return
     if not isinstance(node, dict):
         return
     for check, status in (node.get("expect") or {}).items():
         if resource is None or account is None:
             raise AssertionError(f"{where}: cannot tell which resource 'expect' refers to")
-        check_id, region = _split(check)
-        out[(check_id, account, resource, region)] = str(status)
+        check_id, at = _split(check)
+        out[(check_id, account, resource, at if at != "global" else region)] = str(status)
     for key, value in node.items():
         if key == "expect":
             continue
         if key == "root" and account:
-            _walk(value, account, f"arn:aws:iam::{account}:root", None, out, f"{where}.root")
+            _walk(value, account, f"arn:aws:iam::{account}:root", None, out, f"{where}.root", region)
         elif key == "password" and isinstance(value, dict):
-            _walk(value, account, f"{resource}#password", None, out, f"{where}.password")
+            _walk(value, account, f"{resource}#password", None, out, f"{where}.password", region)
+        elif key == "access_analyzer" and isinstance(value, dict):
+            for reg, analyzers in value.items():  # {<region>: [analyzer {findings: [...]}]}
+                _walk(analyzers, account, resource, None, out, f"{where}.access_analyzer.{reg}", str(reg))
         elif isinstance(value, list):
-            _walk(value, account, resource, key, out, f"{where}.{key}")
+            _walk(value, account, resource, key, out, f"{where}.{key}", region)
         elif isinstance(value, dict):
-            _walk(value, account, resource, None, out, f"{where}.{key}")
+            _walk(value, account, resource, None, out, f"{where}.{key}", region)
 
 
 def expectations(scenario: dict[str, Any]) -> dict[Key, str]:
@@ -95,8 +100,11 @@ def test_resolution_rules():
                                          "access_keys": [{"expect": {"iam.access_key.rotated": "PASS"}},
                                                          {"expect": {"iam.access_key.rotated": "FAIL"}}]}],
                               "roles": [{"name": "r", "expect": {"iam.role.trust_any_principal": "FAIL"}}],
-                              "access_analyzer": {"findings": [{"resource": "arn:aws:s3:::b", "region": "us-east-1",
-                                                                "expect": {"accessanalyzer.active_findings": "FAIL"}}]},
+                              "access_analyzer": {"us-east-1": [{"name": "x", "findings": [
+                                  {"resource": "arn:aws:s3:::b",
+                                   "expect": {"accessanalyzer.active_findings": "FAIL"}}]}]},
+                              "aws_managed_policies": [{"name": "AdministratorAccess",
+                                                        "expect": {"iam.policy.full_admin_attached": "FAIL"}}],
                               }]}
     a, u = "111122223333", "arn:aws:iam::111122223333:user/ops/a"
     assert expectations(scenario) == {
@@ -108,24 +116,20 @@ def test_resolution_rules():
         ("iam.access_key.rotated", a, f"{u}#access_key_1", "global"): "PASS",
         ("iam.access_key.rotated", a, f"{u}#access_key_2", "global"): "FAIL",
         ("iam.role.trust_any_principal", a, f"arn:aws:iam::{a}:role/r", "global"): "FAIL",
-        ("accessanalyzer.active_findings", a, "arn:aws:s3:::b", "global"): "FAIL",
+        ("accessanalyzer.active_findings", a, "arn:aws:s3:::b", "us-east-1"): "FAIL",
+        ("iam.policy.full_admin_attached", a, "arn:aws:iam::aws:policy/AdministratorAccess", "global"): "FAIL",
     }
 
 
 def _collect_demo(url: str, out: Path) -> None:
-    """Collect the seeded demo through the real CLI: the whole organization when the CLI can (``--org``)."""
-    from iamkit.cli import build_parser, main
+    """Collect the seeded demo organization through the real CLI (``collect --org``), as ``iamkit demo`` does."""
+    from iamkit.cli import main
     from iamkit.demo.run import demo_parameters
+    from iamkit.demo.seed import scenario
 
-    params = demo_parameters()
-    settings = load_settings([params])
-    argv = ["--quiet", "collect", "--endpoint-url", url, "--out", str(out), "--parameters", str(params)]
-    collect_opts = build_parser()._subparsers._group_actions[0].choices["collect"]._option_string_actions  # noqa: SLF001
-    if "--org" in collect_opts:
-        argv.append("--org")
-        if "--role-name" in collect_opts and settings.role_name:
-            argv += ["--role-name", settings.role_name]
-    rc = main(argv)
+    role = scenario()["organization"]["member_role"]
+    rc = main(["--quiet", "collect", "--endpoint-url", url, "--org", "--role-name", role, "--out", str(out),
+               "--parameters", str(demo_parameters())])
     assert rc == 0, f"collection of the demo exited {rc}"
 
 
@@ -148,8 +152,11 @@ def demo_findings(standin, tmp_path_factory):
 
 
 def test_scenario_states_expectations(demo_findings):
-    scenario, _ = demo_findings
-    assert expectations(scenario), "the demo scenario states no expectations"
+    scenario, findings = demo_findings
+    expected = expectations(scenario)
+    assert len(expected) > 100, "the demo scenario states too few expectations"
+    accounts = {a["id"] for a in scenario["accounts"]}
+    assert {k[1] for k in expected} == accounts == {f.account_id for f in findings}
 
 
 def test_recall_every_expected_finding_present(demo_findings):

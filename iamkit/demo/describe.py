@@ -1,0 +1,95 @@
+"""``docs/demo-scenario.md`` generated from ``scenario.yaml`` (a test keeps the two in step).
+
+Regenerate with ``.venv/bin/python -m iamkit.demo.describe > docs/demo-scenario.md``.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from iamkit.demo.seed import scenario
+
+SEMANTICS = """\
+## Check semantics the expectations assume
+
+- Resources carry expectations only for checks that evaluate them; inactive keys carry none.
+- Principal `*` is judged only by `iam.role.trust_any_principal`; service principals only by
+  `iam.role.service_trust_confused_deputy`; web identity only by `iam.role.oidc_trust_unrestricted`.
+  The member role `OrganizationAccountAccessRole` trusts the management account (same organization).
+- `iam.policy.full_admin_attached`: the resource is the policy ARN (AWS managed ones as attached in the
+  account); for an inline `*:*` policy, the principal's ARN; an unattached `*:*` policy gets no finding.
+- `iam.cloudshell_full_access`: the principal AWSCloudShellFullAccess is attached to. `iam.support_role`:
+  account level (a role with AWSSupportAccess attached).
+- `accessanalyzer.enabled_all_regions`: a region is covered by an analyzer of the account or by an
+  ORGANIZATION analyzer of the organization (here the delegated administrator's, in us-east-1 only);
+  `accessanalyzer.active_findings` findings carry the analyzer's region.
+- `iam.access_key.unused_since_setup`: per active key of a console user that was never used.
+- `iam.credentials.unused`: a credential never used counts from its creation (45 days).
+- `org.scp.guardrails_present` is NOT_APPLICABLE for the management account (SCPs never apply to it);
+  `org.root.centralized_management` PASSes there when the feature is enabled, and FAILs for members
+  whose root still has credentials.
+- A centrally managed root (no password, keys or MFA): `mfa_enabled`/`hardware_mfa` NOT_APPLICABLE.
+- Member accounts record `ListOrganizationsFeatures` as a manifest error (only the management account
+  can read it); the organization's features are in the organization bundle
+  (`organizations/organizations_features.json`).
+"""
+
+
+def _rows(resource: str, expect: dict[str, str] | None) -> list[str]:
+    return [f"| {resource} | `{k}` | {v} |" for k, v in (expect or {}).items()]
+
+
+def render(data: dict[str, Any] | None = None) -> str:
+    d = data or scenario()
+    o = d["organization"]
+    out = [
+        "# The demo organization", "",
+        "Generated from `iamkit/demo/scenario.yaml` by `python -m iamkit.demo.describe` (the data is the ground",
+        "truth; edit it, then regenerate this page).",
+        f"`iamkit demo` starts the local stand-in (moto plus `iamkit/demo/extras.py`), seeds this organization "
+        f"(`iamkit/demo/seed.py`) and runs the whole assessment as `--org --role-name {o['member_role']}`.", "",
+        "## How it is built", "",
+        "- Fixed member ids: moto's Organizations draws account ids from `make_random_account_id`; while the",
+        "  demo accounts are created that function hands out the scenario's ids. Member resources are created",
+        "  with moto's `x-moto-account-id` header; collection reaches members through AssumeRole, as in AWS.",
+        "- The stand-in enforces role trust (and `sts:ExternalId`) on AssumeRole; serves Access Analyzer,",
+        "  CloudTrail LookupEvents, ListOrganizationsFeatures and per-account DescribeRegions from the scenario;",
+        "  lists the root's virtual MFA device (`arn:aws:iam::<acct>:mfa/root-account-mfa-device`; a hardware",
+        "  root MFA is not listed); reports `AccountPasswordPresent` (0 for centrally managed roots); pages",
+        "  GetAccountAuthorizationDetails like AWS and serves seeded server certificate expiry dates.",
+        "- Ages are days before seeding; checks measure them against the bundle's collection time.", "",
+        f"Enabled regions: {', '.join(o['regions'])}. Centralized root access: {', '.join(o['features'])}.", "",
+        "## Organization", "", "| OU | parent |", "|---|---|",
+        *[f"| {u['name']} | {u.get('parent', 'root')} |" for u in o["ous"]],
+        "", "| policy | type | attached to |", "|---|---|---|",
+        *[f"| {p['name']} | {p['type']} | {', '.join(p['targets'])} |" for p in o["policies"]],
+        "", "FullAWSAccess and RCPFullAWSAccess are attached everywhere by Organizations.",
+        "Delegated administrators: " + ", ".join(f"{x['account']} ({x['service']})"
+                                                 for x in o.get("delegated_administrators", [])) + ".",
+        "", "## Accounts and expected findings", "",
+    ]
+    for a in d["accounts"]:
+        out += [f"### {a['name']} ({a['id']}, OU {a.get('ou') or 'root'})", "",
+                "| resource | check | expected |", "|---|---|---|"]
+        out += _rows("root user", a.get("root", {}).get("expect")) + _rows("account", a.get("expect"))
+        for u in a.get("users", []):
+            out += _rows(f"user {u['name']}", u.get("expect"))
+            out += _rows(f"user {u['name']}#password", (u.get("password") or {}).get("expect"))
+            for i, k in enumerate(u.get("access_keys", [])):
+                out += _rows(f"user {u['name']}#access_key_{i + 1}", k.get("expect"))
+        for kind, label in (("groups", "group"), ("roles", "role"), ("policies", "policy"),
+                            ("aws_managed_policies", "AWS managed policy"), ("server_certificates", "certificate")):
+            for r in a.get(kind, []):
+                out += _rows(f"{label} {r['name']}", r.get("expect"))
+        for region, analyzers in (a.get("access_analyzer") or {}).items():
+            for an in analyzers or []:
+                for f in an.get("findings", []):
+                    out += _rows(f"finding on {f['resource']} ({region}, {f.get('status', 'ACTIVE')})",
+                                 f.get("expect"))
+        out.append("")
+    return "\n".join(out) + "\n" + SEMANTICS
+
+
+if __name__ == "__main__":
+    sys.stdout.write(render())
