@@ -259,7 +259,7 @@ def guardrail_sunburst(org: Any, title: str, *, full_access: str = "FullAWSAcces
 
     for oid in names:
         ids.append(oid)
-        labels.append(names[oid])
+        labels.append(names[oid] if parent.get(oid) else f"organization root ({oid})")
         parents.append(parent.get(oid) or "")
         eff = effective(oid)
         values.append(0)

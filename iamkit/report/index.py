@@ -24,7 +24,7 @@ from iamkit.report.tables import findings_frame, html_table
 
 WORST_LIMIT = 25
 EXPORTS = ("findings.json", "findings.csv", "findings.ocsf.json", "findings.asff.json", "run.json",
-           "run.log.jsonl", "diff.json", "diff.html")
+           "run.log.jsonl", "exceptions_report.json", "diff.json", "diff.html")
 
 
 def worst_status(statuses: Sequence[Status]) -> Status | None:
