@@ -85,7 +85,8 @@ def execute_notebook(name: str, out_path: Path, parameters: dict[str, Any], *, c
     if kernels.enabled():
         log_path = getattr(log, "name", None) if log is not None else None
         extra["kernel_manager_class"] = kernels.manager_class(log_path if isinstance(log_path, str) else None)
-    client = NotebookClient(nb, kernel_name="python3", timeout=timeout, shutdown_kernel="immediate",
+    client = NotebookClient(nb, kernel_name="python3", timeout=timeout, startup_timeout=180,
+                            shutdown_kernel="immediate",
                             resources={"metadata": {"path": str(cwd or out_path.parent)}}, **extra)
     failed: str | None = None
     try:
