@@ -38,7 +38,8 @@ DETAILS: dict[str, tuple[str, str, str, str]] = {
         f"says when CloudTrail evidence was not available); {ERR_CR}.", "`root_usage_window_days` (90)"),
     "org.root.centralized_management": (
         "organization features (`iam/organizations_features.json` or the organization bundle); root row",
-        ROOT, "NOT_APPLICABLE for a standalone account and for the management account; FAIL for a member when "
+        ROOT, "NOT_APPLICABLE for a standalone account; for the management account (where the setting lives) "
+        "PASS or FAIL on whether RootCredentialsManagement is enabled; FAIL for a member when "
         "RootCredentialsManagement is off or the member's root still has a password, key, certificate or MFA "
         "device; PASS otherwise; ERROR when neither the organization bundle nor the account tells membership "
         "or the feature list.", ""),
