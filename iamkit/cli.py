@@ -39,6 +39,9 @@ def _run_options(p: argparse.ArgumentParser, *, workers: bool = False) -> None:
     g.add_argument("--json-log", action="store_true", help="JSON lines on stderr instead of the live display")
     g.add_argument("--no-reports", action="store_true",
                    help="collect and assess only: findings and index, no notebooks or report files")
+    g.add_argument("--dask", metavar="ADDRESS",
+                   help="render accounts on a Dask cluster (scheduler address, e.g. tcp://host:8786); its workers "
+                        "need this iamkit and the run folder at the same path")
 
 
 def _csv(value: str) -> list[str]:
@@ -190,7 +193,7 @@ def _dispatch(args: argparse.Namespace, err: Console) -> int:
 
         result = run_demo(args.out, pdf=not args.no_pdf, progress=_monitor(args, err),
                           workers=args.workers, resume=args.resume, baseline=args.baseline,
-                          reports=not args.no_reports)
+                          reports=not args.no_reports, dask=args.dask)
         _summary(err, result)
         return result.exit_code()
     if args.command == "assess":
@@ -248,7 +251,7 @@ def _dispatch(args: argparse.Namespace, err: Console) -> int:
         opts = RunOptions(out=args.out, target=target, settings=settings,
                           parameters_files=[str(p) for p in args.parameters], pdf=not args.no_pdf and settings.pdf,
                           workers=args.workers, resume=args.resume, baseline=args.baseline,
-                          org=bool(getattr(args, "org", False)), reports=not args.no_reports)
+                          org=bool(getattr(args, "org", False)), reports=not args.no_reports, dask=args.dask)
         result = run(opts, _monitor(args, err))
         _summary(err, result)
         return result.exit_code(settings.fail_on)

@@ -98,6 +98,7 @@ class RunOptions:
     baseline: Path | None = None
     org: bool = False
     reports: bool = True  # False: collect and assess only (no notebooks, no report files)
+    dask: str | None = None  # a Dask scheduler address: render the accounts on its workers
 
 
 @dataclass
@@ -119,6 +120,20 @@ class RunResult:
                    for f in self.findings):
                 return 1
         return 0
+
+
+def dask_client(address: str, timeout: str = "30s") -> Any:
+    """A client of the Dask scheduler at ``address``. Its workers must run the same iamkit (same
+    environment) and see the run folder at the same path (a shared filesystem): a task reads the
+    evidence and writes the account's notebooks and report there."""
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise BadInputError("--dask needs Dask's distributed scheduler: pip install 'iamkit[dask]'") from None
+    try:
+        return Client(address, timeout=timeout, set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        raise BadInputError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
 
 
 def default_workers() -> int:
@@ -348,14 +363,21 @@ class _Run:
 
         return self.step(aid, "assess", go)
 
-    def render(self, bundle: Bundle) -> bool:
+    def render(self, bundle: Bundle, client: Any = None) -> bool:
+        """Notebooks, HTML and PDF of one account: here, or as one task on a Dask cluster (``client``)."""
         aid = bundle.account_id
 
         def go(enter: Callable[[str], None]) -> bool:
-            render_account(account_id=aid, evidence_dir=self.evidence_root, out_dir=self.account_dir(aid),
-                           cover=self.cover(bundle), parameters_files=[str(self.resolved_parameters.resolve())],
-                           pdf=self.opts.pdf, baseline=str(self.opts.baseline) if self.opts.baseline else None,
-                           log=self._logs.get(aid), on_stage=enter)
+            kwargs: dict[str, Any] = dict(
+                account_id=aid, evidence_dir=self.evidence_root, out_dir=self.account_dir(aid),
+                cover=self.cover(bundle), parameters_files=[str(self.resolved_parameters.resolve())],
+                pdf=self.opts.pdf, baseline=str(self.opts.baseline) if self.opts.baseline else None)
+            if client is None:
+                render_account(**kwargs, log=self._logs.get(aid), on_stage=enter)
+            else:
+                enter("notebooks (dask)")
+                client.submit(render_account, **kwargs, key=f"iamkit-render-{self.opts.run_id}-{aid}-{os.getpid()}",
+                              pure=False).result()
             return True
 
         ok = bool(self.step(aid, "notebooks", go))
@@ -451,9 +473,16 @@ class _Run:
             else:
                 self.findings[aid] = found
         if opts.reports:
-            with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="iamkit-render") as pool:
-                for fut in as_completed([pool.submit(self.render, bundles[a]) for a in sorted(bundles)]):
-                    fut.result()
+            client = dask_client(opts.dask) if opts.dask else None
+            # with Dask the cluster decides the parallelism; local threads only wait for its results
+            width = self.workers if client is None else max(1, min(len(bundles), 64))
+            try:
+                with ThreadPoolExecutor(max_workers=width, thread_name_prefix="iamkit-render") as pool:
+                    for fut in as_completed([pool.submit(self.render, bundles[a], client) for a in sorted(bundles)]):
+                        fut.result()
+            finally:
+                if client is not None:
+                    client.close()
         else:
             for aid in sorted(bundles):
                 self.finish_account(aid)

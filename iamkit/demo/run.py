@@ -19,7 +19,7 @@ def demo_parameters() -> Path:
 
 def run_demo(out: Path, *, pdf: bool = True, progress: Progress | Monitor = lambda _m: None,
              workers: int | None = None, resume: bool = False, baseline: Path | None = None,
-             reports: bool = True) -> RunResult:
+             reports: bool = True, dask: str | None = None) -> RunResult:
     with StandIn() as standin:
         if not isinstance(progress, Monitor):
             progress(f"AWS stand-in on {standin.url}; seeding the demo organization")
@@ -36,5 +36,5 @@ def run_demo(out: Path, *, pdf: bool = True, progress: Progress | Monitor = lamb
         opts = RunOptions(out=out, target=target,
                           settings=load_settings([params]), parameters_files=[str(params)], pdf=pdf,
                           source="demo", title="iamkit demo organization", run_id="demo",
-                          workers=workers, resume=resume, baseline=baseline, reports=reports)
+                          workers=workers, resume=resume, baseline=baseline, reports=reports, dask=dask)
         return run(opts, progress)

@@ -1,0 +1,40 @@
+"""Rendering accounts on a Dask cluster (``--dask ADDRESS``): a real local cluster with a worker
+process, the demo organization, and the scheduler's task stream as proof of where the work ran."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+distributed = pytest.importorskip("distributed")
+
+
+def test_demo_renders_every_account_on_the_dask_cluster(tmp_path):
+    from distributed import Client, LocalCluster, get_task_stream
+
+    from iamkit.cli import main
+
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        with get_task_stream(client=client) as stream:
+            rc = main(["--quiet", "demo", "--out", str(tmp_path / "run"), "--no-pdf", "--dask",
+                       cluster.scheduler_address])
+        keys = {t["key"] for t in stream.data}
+    assert rc == 0
+    run = json.loads((tmp_path / "run" / "run.json").read_text())
+    ids = [a["account_id"] for a in run["accounts"]]
+    assert len(ids) == 5 and all(a["status"] == "ok" for a in run["accounts"])
+    for aid in ids:
+        assert any(isinstance(k, str) and k.startswith(f"iamkit-render-demo-{aid}-") for k in keys), aid
+        assert (tmp_path / "run" / "accounts" / aid / "report.html").is_file()
+
+
+def test_unreachable_scheduler_is_bad_input(tmp_path):
+    from iamkit.errors import BadInputError
+    from iamkit.runner import dask_client
+
+    with pytest.raises(BadInputError, match="cannot reach the Dask scheduler"):
+        dask_client("tcp://127.0.0.1:9", timeout="2s")
