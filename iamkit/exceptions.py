@@ -27,12 +27,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from iamkit.errors import BadInputError
 from iamkit.evidence import atomic_write
 from iamkit.findings import AcceptedRisk, Finding, Status
+from iamkit.settings import read_yaml_mapping
 
 ACCEPTABLE = frozenset({Status.FAIL, Status.MANUAL})
 
@@ -75,18 +75,10 @@ class ExceptionsFile(BaseModel):
 
 def load_exceptions(path: Path | str) -> list[ExceptionEntry]:
     """Entries of an exceptions file; one-line BadInputError when it is unreadable or malformed."""
-    try:
-        data = yaml.safe_load(Path(path).read_text())
-    except OSError as exc:
-        raise BadInputError(f"{path}: cannot read exceptions ({exc.strerror})") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise BadInputError(f"{path}:{where} is not valid YAML ({getattr(exc, 'problem', exc)})") from None
-    if data is None:
+    data = read_yaml_mapping(path, "exceptions",
+                             "an exceptions file is a mapping with one key 'exceptions' (a list)")
+    if not data:
         return []
-    if not isinstance(data, dict):
-        raise BadInputError(f"{path}: an exceptions file is a mapping with one key 'exceptions' (a list)")
     try:
         parsed = ExceptionsFile.model_validate(data)
     except ValidationError as exc:

@@ -75,11 +75,13 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _read_yaml(path: Path | str, text: str | None = None) -> dict[str, Any]:
+def read_yaml_mapping(path: Path | str, what: str, not_a_mapping: str, text: str | None = None) -> dict[str, Any]:
+    """A YAML file that must hold a mapping (empty file: ``{}``); every problem is a one-line
+    BadInputError naming the file (and the line, for YAML syntax errors)."""
     try:
         data = yaml.safe_load(text if text is not None else Path(path).read_text())
     except OSError as exc:
-        raise BadInputError(f"{path}: cannot read parameters ({exc.strerror})") from None
+        raise BadInputError(f"{path}: cannot read {what} ({exc.strerror})") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
@@ -87,8 +89,12 @@ def _read_yaml(path: Path | str, text: str | None = None) -> dict[str, Any]:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise BadInputError(f"{path}: parameters must be a mapping of keys to values")
+        raise BadInputError(f"{path}: {not_a_mapping}")
     return data
+
+
+def _read_yaml(path: Path | str, text: str | None = None) -> dict[str, Any]:
+    return read_yaml_mapping(path, "parameters", "parameters must be a mapping of keys to values", text)
 
 
 def defaults_text() -> str:
