@@ -45,6 +45,7 @@ __all__ = [
     "UnsupportedConditionError",
     "evaluate_conditions",
     "normalize_context",
+    "parse_operator",
     "split_operator",
 ]
 
@@ -85,13 +86,22 @@ def _string_like(p: str, v: Any) -> bool:
     return _glob(p).fullmatch(_as_str(v)) is not None
 
 
+_NUMBER_RE = re.compile(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*")
+_ISO_DATE_RE = re.compile(
+    r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
+    r"([T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?([zZ]|[+-]\d{2}:?\d{2})?)?")
+
+
 def _number(value: Any) -> float | None:
+    """The number ``value`` denotes, or None when it is not a number (a Numeric condition then does
+    not match, as in AWS)."""
     if isinstance(value, bool):
         return None
-    try:
+    if isinstance(value, int | float):
         return float(value)
-    except (TypeError, ValueError):
-        return None
+    if isinstance(value, str) and _NUMBER_RE.fullmatch(value):
+        return float(value)
+    return None
 
 
 def _numeric(compare: Callable[[float, float], bool]) -> Matcher:
@@ -113,10 +123,12 @@ def _date(value: Any) -> datetime | None:
         text = value.strip()
         if re.fullmatch(r"\d+(\.\d+)?", text):
             return datetime.fromtimestamp(float(text), tz=UTC)
+        if not _ISO_DATE_RE.fullmatch(text):
+            return None  # not a date: a Date condition does not match, as in AWS
         try:
             dt = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-        except ValueError:
-            return None
+        except ValueError as exc:  # shaped like a date but not one (e.g. 2024-02-30)
+            raise PolicyError(f"condition value {value!r} is not a calendar date ({exc})") from None
     else:
         return None
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
@@ -190,23 +202,32 @@ OPERATORS: dict[str, tuple[Matcher, bool]] = {
 }
 
 
-def split_operator(operator: str) -> tuple[str | None, str, bool]:
-    """Split ``ForAnyValue:StringLikeIfExists`` into ``("foranyvalue", "stringlike", True)``."""
+def parse_operator(operator: str) -> tuple[str | None, str, bool] | None:
+    """``ForAnyValue:StringLikeIfExists`` -> ``("foranyvalue", "stringlike", True)``; None for an
+    operator (or set-operator prefix) this module does not know."""
     name = operator.strip()
     qualifier: str | None = None
     prefix, sep, rest = name.partition(":")
     if sep:
         qualifier = prefix.lower()
         if qualifier not in ("foranyvalue", "forallvalues"):
-            raise UnsupportedConditionError(f"unsupported condition operator prefix in {operator!r}")
+            return None
         name = rest
     lower = name.lower()
     if_exists = lower.endswith("ifexists")
     if if_exists:
         lower = lower[: -len("ifexists")]
     if lower != "null" and lower not in OPERATORS:
-        raise UnsupportedConditionError(f"unsupported condition operator {operator!r}")
+        return None
     return qualifier, lower, if_exists
+
+
+def split_operator(operator: str) -> tuple[str | None, str, bool]:
+    """Like :func:`parse_operator`, raising :class:`UnsupportedConditionError` for an unknown operator."""
+    parsed = parse_operator(operator)
+    if parsed is None:
+        raise UnsupportedConditionError(f"unsupported condition operator {operator!r}")
+    return parsed
 
 
 # -- context ----------------------------------------------------------------------------------

@@ -185,17 +185,12 @@ def _load(document: Mapping[str, Any] | str | bytes) -> Any:
     text = document.strip()
     if not text:
         raise PolicyError("policy document is empty")
-    candidates = [text]
     if text[0] != "{" and "%" in text:
-        # IAM's query API percent-encodes (RFC 3986); some tools also turn spaces into '+'
-        candidates = [urllib.parse.unquote(text).strip(), urllib.parse.unquote_plus(text).strip()]
-    for candidate in candidates[:-1]:
-        try:
-            return json.loads(candidate)
-        except json.JSONDecodeError:
-            continue
+        # IAM's query API percent-encodes (RFC 3986: a literal '+' becomes %2B); a raw '+' therefore
+        # means a tool form-encoded the text, with '+' for space
+        text = (urllib.parse.unquote_plus(text) if "+" in text else urllib.parse.unquote(text)).strip()
     try:
-        return json.loads(candidates[-1])
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise PolicyError(
             f"policy document is not valid JSON: {exc.msg} (line {exc.lineno} column {exc.colno})"

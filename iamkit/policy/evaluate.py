@@ -50,7 +50,7 @@ from enum import Enum, StrEnum
 from typing import Any
 
 from iamkit.policy import actions as catalog
-from iamkit.policy.conditions import UnsupportedConditionError, evaluate_conditions
+from iamkit.policy.conditions import evaluate_conditions, parse_operator
 from iamkit.policy.document import PolicyDocument, PolicyLike, Statement, parse_policies, parse_policy
 
 __all__ = [
@@ -133,12 +133,9 @@ def _condition_state(st: Statement, context: Mapping[str, Any] | None) -> bool |
     """True: applies; False: does not; None: might (unknown without context / unsupported)."""
     if not st.conditions:
         return True
-    if context is None:
+    if context is None or any(parse_operator(op) is None for op in st.conditions):
         return None
-    try:
-        return evaluate_conditions(st.conditions, context)
-    except UnsupportedConditionError:
-        return None
+    return evaluate_conditions(st.conditions, context)
 
 
 def _evaluate_set(

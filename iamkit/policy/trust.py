@@ -50,7 +50,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from iamkit.policy import actions as catalog
-from iamkit.policy.conditions import split_operator
+from iamkit.policy.conditions import parse_operator
 from iamkit.policy.document import ConditionBlock, PolicyLike, Statement, parse_policy
 
 __all__ = [
@@ -207,10 +207,10 @@ def _restricting_values(conditions: ConditionBlock) -> dict[str, list[str]]:
     """Lower-cased key -> values, from positive operators only (see module docstring)."""
     out: dict[str, list[str]] = {}
     for operator, block in conditions.items():
-        try:
-            qualifier, name, if_exists = split_operator(operator)
-        except ValueError:
+        parsed = parse_operator(operator)
+        if parsed is None:  # an operator iamkit does not know restricts nothing it can vouch for
             continue
+        qualifier, name, if_exists = parsed
         if name == "null" or if_exists or qualifier == "forallvalues" or "not" in name:
             continue
         for key, values in block.items():

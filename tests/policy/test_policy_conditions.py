@@ -157,3 +157,17 @@ def test_split_operator():
     assert split_operator("ForAnyValue:StringLikeIfExists") == ("foranyvalue", "stringlike", True)
     assert split_operator("Null") == (None, "null", False)
     assert split_operator("ArnEquals") == (None, "arnequals", False)
+
+
+def test_not_a_date_does_not_match_and_an_impossible_date_is_a_policy_error():
+    assert not ok({"DateLessThan": {"aws:CurrentTime": "next tuesday"}}, {"aws:CurrentTime": "2024-06-01"})
+    with pytest.raises(PolicyError, match="not a calendar date"):
+        ok({"DateLessThan": {"aws:CurrentTime": "2024-02-30"}}, {"aws:CurrentTime": "2024-06-01"})
+
+
+def test_parse_operator_answers_none_for_unknown_operators():
+    from iamkit.policy.conditions import parse_operator
+
+    assert parse_operator("ForAnyValue:StringLikeIfExists") == ("foranyvalue", "stringlike", True)
+    assert parse_operator("StringSortaEquals") is None
+    assert parse_operator("ForSomeValues:StringEquals") is None
