@@ -35,6 +35,21 @@ SCHEMA_VERSION = 1
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 MANIFEST = "manifest.json"
+
+#: the bundle layout of an account (DESIGN.md section 3): one name per file, shared by the collectors,
+#: ``iamkit import`` and the model, so a file is named in one place only
+AUTHORIZATION_DETAILS = "iam/authorization_details.json"
+CREDENTIAL_REPORT = "iam/credential_report.csv"
+CREDENTIAL_REPORT_META = "iam/credential_report.json"
+ACCOUNT_SUMMARY = "iam/account_summary.json"
+PASSWORD_POLICY = "iam/password_policy.json"
+VIRTUAL_MFA_DEVICES = "iam/virtual_mfa_devices.json"
+PROVIDERS = "iam/providers.json"
+SERVER_CERTIFICATES = "iam/server_certificates.json"
+ACCOUNT_ALIASES = "iam/account_aliases.json"
+ORGANIZATIONS_FEATURES = "iam/organizations_features.json"
+ROOT_ACTIVITY = "cloudtrail/root_activity.json"
+REGIONS = "regions.json"
 ORGANIZATION = "organization"
 
 

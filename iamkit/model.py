@@ -36,22 +36,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from iamkit.evidence import Bundle
+from iamkit.evidence import (  # the bundle layout
+    ACCOUNT_ALIASES,
+    ACCOUNT_SUMMARY,
+    AUTHORIZATION_DETAILS,
+    CREDENTIAL_REPORT,
+    CREDENTIAL_REPORT_META,
+    ORGANIZATIONS_FEATURES,
+    PASSWORD_POLICY,
+    PROVIDERS,
+    REGIONS,
+    ROOT_ACTIVITY,
+    SERVER_CERTIFICATES,
+    VIRTUAL_MFA_DEVICES,
+    Bundle,
+)
 from iamkit.policy import PolicyError, analyze_trust_policy
 from iamkit.policy.trust import lacks_confused_deputy_protection
 
-CREDENTIAL_REPORT = "iam/credential_report.csv"
-CREDENTIAL_REPORT_META = "iam/credential_report.json"
-ACCOUNT_SUMMARY = "iam/account_summary.json"
-AUTH_DETAILS = "iam/authorization_details.json"
-PASSWORD_POLICY = "iam/password_policy.json"
-VIRTUAL_MFA = "iam/virtual_mfa_devices.json"
-PROVIDERS = "iam/providers.json"
-SERVER_CERTS = "iam/server_certificates.json"
-ALIASES = "iam/account_aliases.json"
-ORG_FEATURES = "iam/organizations_features.json"
-ROOT_ACTIVITY = "cloudtrail/root_activity.json"
-REGIONS = "regions.json"
 ROOT_USER = "<root_account>"
 #: ListOrganizationsFeatures errors that tell the account is not in an organization / is in one
 STANDALONE_CODES = frozenset({"AWSOrganizationsNotInUseException", "OrganizationNotFoundException"})
@@ -206,20 +208,20 @@ class AccountModel:
 
     @cached_property
     def account_alias(self) -> str | None:
-        aliases = self.json(ALIASES).get("AccountAliases") or []
+        aliases = self.json(ACCOUNT_ALIASES).get("AccountAliases") or []
         return aliases[0] if aliases else None
 
     @cached_property
     def organizations_features(self) -> list[str]:
         """EnabledFeatures of ListOrganizationsFeatures (e.g. RootCredentialsManagement, RootSessions)."""
-        return list(self.json(ORG_FEATURES).get("EnabledFeatures") or [])
+        return list(self.json(ORGANIZATIONS_FEATURES).get("EnabledFeatures") or [])
 
     # -- authorization details ----------------------------------------------------------------
     @cached_property
     def gaad(self) -> dict[str, Any]:
-        data = self.json(AUTH_DETAILS)
+        data = self.json(AUTHORIZATION_DETAILS)
         if not isinstance(data, dict):
-            raise MissingEvidence(self.bundle, AUTH_DETAILS)
+            raise MissingEvidence(self.bundle, AUTHORIZATION_DETAILS)
         return data
 
     @cached_property
@@ -362,7 +364,7 @@ class AccountModel:
         cols = ["serial", "user_arn", "enable_date"]
         recs = [{"serial": d.get("SerialNumber"), "user_arn": (d.get("User") or {}).get("Arn"),
                  "enable_date": d.get("EnableDate")}
-                for d in self.json(VIRTUAL_MFA).get("VirtualMFADevices") or []]
+                for d in self.json(VIRTUAL_MFA_DEVICES).get("VirtualMFADevices") or []]
         df = _frame(recs, cols)
         df["enable_date"] = _dt(df["enable_date"])
         return df
@@ -401,7 +403,7 @@ class AccountModel:
 
     @cached_property
     def server_certificates(self) -> pd.DataFrame:
-        data = self.json(SERVER_CERTS)
+        data = self.json(SERVER_CERTIFICATES)
         recs = [{"name": c.get("ServerCertificateName"), "arn": c.get("Arn"), "expiration": c.get("Expiration")}
                 for c in data.get("ServerCertificateMetadataList") or []]
         df = _frame(recs, ["name", "arn", "expiration"])
@@ -485,12 +487,12 @@ class AccountModel:
         if self.org is not None and self.account_id in set(self.org.accounts["id"]):
             return ("member", f"listed in organization {self.org.organization_id or '(id unknown)'}",
                     [self.org.ref("accounts.json", f"Id={self.account_id}")])
-        if self.bundle.has(ORG_FEATURES):
-            data = self.bundle.json(ORG_FEATURES)
+        if self.bundle.has(ORGANIZATIONS_FEATURES):
+            data = self.bundle.json(ORGANIZATIONS_FEATURES)
             return ("member", f"ListOrganizationsFeatures answered for organization {data.get('OrganizationId', '?')}",
-                    [self.ref(ORG_FEATURES)])
+                    [self.ref(ORGANIZATIONS_FEATURES)])
         for err in self.bundle.errors:
-            if err.get("file") != ORG_FEATURES:
+            if err.get("file") != ORGANIZATIONS_FEATURES:
                 continue
             code = str(err.get("code"))
             if code in STANDALONE_CODES:
@@ -499,7 +501,7 @@ class AccountModel:
             if code in MEMBER_CODES:
                 return ("member", f"ListOrganizationsFeatures answered {code} (the account belongs to an "
                         "organization)", [])
-        raise MissingEvidence(self.bundle, ORG_FEATURES)
+        raise MissingEvidence(self.bundle, ORGANIZATIONS_FEATURES)
 
     def org_account_ids(self) -> frozenset[str]:
         return frozenset(self.org.accounts["id"]) if self.org is not None else frozenset()

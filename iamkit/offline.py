@@ -28,7 +28,12 @@ from pathlib import Path
 from typing import Any
 
 from iamkit.errors import BadInputError
-from iamkit.evidence import BundleWriter
+from iamkit.evidence import (  # the bundle layout
+    AUTHORIZATION_DETAILS,
+    CREDENTIAL_REPORT,
+    CREDENTIAL_REPORT_META,
+    BundleWriter,
+)
 
 GAAD_KEYS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
 ACCOUNT_ID = re.compile(r"^\d{12}$")
@@ -48,9 +53,6 @@ NOT_IN_EXPORTS = (
     ("regions.json", "DescribeRegions"),
     ("cloudtrail/root_activity.json", "LookupEvents"),
 )
-CREDENTIAL_REPORT = "iam/credential_report.csv"
-CREDENTIAL_REPORT_META = "iam/credential_report.json"
-AUTHORIZATION_DETAILS = "iam/authorization_details.json"
 
 
 def _read_json(path: Path) -> Any:

@@ -24,7 +24,7 @@ from iamkit.checks import (  # noqa: F401  (importing a module registers its che
 from iamkit.checks.registry import CheckContext, registered, run_check
 from iamkit.evidence import Bundle
 from iamkit.findings import Finding, sort_key
-from iamkit.model import ORG_FEATURES, AccountModel, OrgModel, analyzer_file
+from iamkit.model import ORGANIZATIONS_FEATURES, AccountModel, OrgModel, analyzer_file
 from iamkit.settings import Settings
 
 ORG_BUNDLE_FEATURES = "organizations/organizations_features.json"
@@ -60,9 +60,9 @@ def org_model(org_bundle: Bundle | OrgModel | None, accounts: Iterable[Bundle] =
         org.features = list(org.bundle.json(ORG_BUNDLE_FEATURES).get("EnabledFeatures") or [])
         org.features_ref = org.bundle.ref(ORG_BUNDLE_FEATURES, "EnabledFeatures")
     for b in accounts:
-        if org.features is None and b.account_id == org.management_account_id and b.has(ORG_FEATURES):
-            org.features = list(b.json(ORG_FEATURES).get("EnabledFeatures") or [])
-            org.features_ref = b.ref(ORG_FEATURES, "EnabledFeatures")
+        if org.features is None and b.account_id == org.management_account_id and b.has(ORGANIZATIONS_FEATURES):
+            org.features = list(b.json(ORGANIZATIONS_FEATURES).get("EnabledFeatures") or [])
+            org.features_ref = b.ref(ORGANIZATIONS_FEATURES, "EnabledFeatures")
         for region in b.manifest.get("regions") or []:
             if not b.has(analyzer_file(region)):
                 continue

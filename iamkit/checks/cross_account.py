@@ -38,7 +38,7 @@ import pandas as pd
 
 from iamkit.checks.registry import CheckContext, check
 from iamkit.findings import Finding, Status
-from iamkit.model import AUTH_DETAILS, REGIONS, analyzer_file
+from iamkit.model import AUTHORIZATION_DETAILS, REGIONS, analyzer_file
 
 AUD_PROVIDERS = ("cognito-identity.amazonaws.com", "accounts.google.com", "graph.facebook.com", "www.amazon.com")
 EXTERNAL_ANALYZER_TYPES = ("ACCOUNT", "ORGANIZATION")
@@ -66,7 +66,7 @@ def _role_check(ctx: CheckContext, bad: RowTest, fail_text: str, pass_text: str)
     errors = acct.trust_errors
     for arn, name, slr, sso in zip(roles["arn"], roles["role_name"], roles["is_service_linked"],
                                    roles["is_sso_provisioned"], strict=True):
-        ev = [acct.ref(AUTH_DETAILS, f"RoleDetailList[RoleName={name}].AssumeRolePolicyDocument")]
+        ev = [acct.ref(AUTHORIZATION_DETAILS, f"RoleDetailList[RoleName={name}].AssumeRolePolicyDocument")]
         if slr or sso:
             kind = "a service-linked role" if slr else "an IAM Identity Center (SSO) role"
             yield ctx.finding(Status.NOT_APPLICABLE, resource_arn=arn, resource_type="AwsIamRole", evidence=ev,

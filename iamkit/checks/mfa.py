@@ -16,7 +16,7 @@ import pandas as pd
 from iamkit.checks.privilege import principal_admin
 from iamkit.checks.registry import CheckContext, check
 from iamkit.findings import Finding, Status
-from iamkit.model import AUTH_DETAILS, CREDENTIAL_REPORT, PROVIDERS
+from iamkit.model import AUTHORIZATION_DETAILS, CREDENTIAL_REPORT, PROVIDERS
 
 
 def tri(value: object) -> bool | None:
@@ -55,7 +55,7 @@ def privileged_without_mfa(ctx: CheckContext) -> Iterator[Finding]:
     note = ctx.cr_note()
     for arn, name, pols, mfa, pw in zip(admins["principal_arn"], admins["principal_name"], admins["policies"],
                                         admins["mfa_active"], admins["password_enabled"], strict=True):
-        ev = [acct.ref(AUTH_DETAILS, f"UserDetailList[UserName={name}]"),
+        ev = [acct.ref(AUTHORIZATION_DETAILS, f"UserDetailList[UserName={name}]"),
               acct.ref(CREDENTIAL_REPORT, f"user={name} column=mfa_active")]
         via = ", ".join(p.rsplit("/", 1)[-1] if p.startswith("arn:") else p for p in pols[:8])
         if tri(mfa) is True:
@@ -77,7 +77,7 @@ def identity_federation(ctx: CheckContext) -> Iterator[Finding]:
     prov = acct.providers
     cr = acct.cred_users()
     console = cr[cr["password_enabled"].fillna(False).astype(bool)]
-    roles = acct.roles if acct.bundle.has(AUTH_DETAILS) else None
+    roles = acct.roles if acct.bundle.has(AUTHORIZATION_DETAILS) else None
     sso = int(roles["is_sso_provisioned"].sum()) if roles is not None else None
     saml = prov[prov["type"] == "SAML"]
     oidc = prov[prov["type"] == "OIDC"]

@@ -31,7 +31,7 @@ import pandas as pd
 
 from iamkit.checks.registry import CheckContext, check
 from iamkit.findings import Finding, Status
-from iamkit.model import AUTH_DETAILS, AccountModel
+from iamkit.model import AUTHORIZATION_DETAILS, AccountModel
 from iamkit.policy import PolicyError, allows_full_admin_statement, is_admin_equivalent, parse_policy
 from iamkit.policy.actions import services as catalog_services
 
@@ -180,13 +180,13 @@ def full_admin_attached(ctx: CheckContext) -> Iterator[Finding]:
         p = pol.loc[parn]
         grant = " although it grants full administrative access" if (p["full_star"] or p["admin_equivalent"]) else ""
         yield ctx.finding(Status.PASS, resource_arn=parn, resource_type="AwsIamPolicy",
-                          evidence=[acct.ref(AUTH_DETAILS, f"Policies[Arn={parn}]")],
+                          evidence=[acct.ref(AUTHORIZATION_DETAILS, f"Policies[Arn={parn}]")],
                           detail=f"Policy {p['name']} is not attached to any user, group or role{grant}.")
     for parn, holders in att.groupby("policy_arn", sort=True):
-        ev = [acct.ref(AUTH_DETAILS, f"Policies[Arn={parn}]")]
+        ev = [acct.ref(AUTHORIZATION_DETAILS, f"Policies[Arn={parn}]")]
         if parn not in pol.index:
             yield ctx.error(f"policy {parn} is attached (to {', '.join(holders['principal_name'][:5])}) but "
-                            f"{AUTH_DETAILS} does not contain its document", resource_arn=parn,
+                            f"{AUTHORIZATION_DETAILS} does not contain its document", resource_arn=parn,
                             resource_type="AwsIamPolicy")
             continue
         p = pol.loc[parn]
@@ -230,7 +230,7 @@ def full_admin_attached(ctx: CheckContext) -> Iterator[Finding]:
                 errs.append(f"{name} ({err})")
             elif full or admin:
                 bad.append(name + (" (Allow * on *)" if full else " (admin-equivalent)"))
-        ev = [acct.ref(AUTH_DETAILS, f"{ptype} {pname} inline policies")]
+        ev = [acct.ref(AUTHORIZATION_DETAILS, f"{ptype} {pname} inline policies")]
         if bad:
             yield ctx.finding(Status.FAIL, resource_arn=parn, resource_type=RESOURCE_TYPE[ptype], evidence=ev,
                               detail=f"Inline policies of {ptype} {pname} grant full administrative access: "
@@ -252,7 +252,7 @@ def user_direct_policies(ctx: CheckContext) -> Iterator[Finding]:
     n_inl = u["inline_policy_names"].map(len)
     for arn, name, att, inl, a, i in zip(u["arn"], u["user_name"], u["attached_policy_arns"],
                                          u["inline_policy_names"], n_att, n_inl, strict=True):
-        ev = [acct.ref(AUTH_DETAILS, f"UserDetailList[UserName={name}]")]
+        ev = [acct.ref(AUTHORIZATION_DETAILS, f"UserDetailList[UserName={name}]")]
         if a or i:
             parts = ([f"managed: {', '.join(p.rsplit('/', 1)[-1] for p in att)}"] if a else []) + (
                 [f"inline: {', '.join(inl)}"] if i else [])
@@ -268,7 +268,7 @@ def support_role(ctx: CheckContext) -> Iterator[Finding]:
     acct = ctx.account
     att = acct.attachments
     holders = att[att["policy_arn"].str.endswith(":iam::aws:policy/AWSSupportAccess")]
-    ev = [acct.ref(AUTH_DETAILS, "AttachedManagedPolicies[PolicyName=AWSSupportAccess]")]
+    ev = [acct.ref(AUTHORIZATION_DETAILS, "AttachedManagedPolicies[PolicyName=AWSSupportAccess]")]
     if holders.empty:
         yield ctx.finding(Status.FAIL, resource_arn=acct.root_arn(), resource_type="AwsAccount", evidence=ev,
                           detail="No role, user or group has the AWS managed policy AWSSupportAccess attached.")
@@ -286,7 +286,7 @@ def cloudshell_full_access(ctx: CheckContext) -> Iterator[Finding]:
     att = acct.attachments
     holders = att[att["policy_arn"].str.endswith(":iam::aws:policy/AWSCloudShellFullAccess")]
     arn = holders["policy_arn"].iloc[0] if not holders.empty else CLOUDSHELL_POLICY
-    ev = [acct.ref(AUTH_DETAILS, "AttachedManagedPolicies[PolicyName=AWSCloudShellFullAccess]")]
+    ev = [acct.ref(AUTHORIZATION_DETAILS, "AttachedManagedPolicies[PolicyName=AWSCloudShellFullAccess]")]
     if holders.empty:
         yield ctx.finding(Status.PASS, resource_arn=arn, resource_type="AwsIamPolicy", evidence=ev,
                           detail="No user, group or role has AWSCloudShellFullAccess attached.")

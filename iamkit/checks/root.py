@@ -30,10 +30,10 @@ from iamkit.model import (
     ACCOUNT_SUMMARY,
     CREDENTIAL_REPORT,
     FEATURE_OFF_CODES,
-    ORG_FEATURES,
+    ORGANIZATIONS_FEATURES,
     ROOT_ACTIVITY,
     ROOT_USER,
-    VIRTUAL_MFA,
+    VIRTUAL_MFA_DEVICES,
     MissingEvidence,
 )
 
@@ -65,18 +65,18 @@ def central_root_management(ctx: CheckContext) -> tuple[bool | None, str, list[d
     """(enabled?, phrase, evidence): whether the organization has RootCredentialsManagement on.
     None when unknown (no ListOrganizationsFeatures answer for this account or its organization)."""
     acct = ctx.account
-    if acct.bundle.has(ORG_FEATURES):
+    if acct.bundle.has(ORGANIZATIONS_FEATURES):
         feats = acct.organizations_features
         return (ROOT_MGMT_FEATURE in feats, f"organization features: {', '.join(feats) or 'none'}",
-                [acct.ref(ORG_FEATURES, "EnabledFeatures")])
+                [acct.ref(ORGANIZATIONS_FEATURES, "EnabledFeatures")])
     if ctx.org is not None and ctx.org.features is not None:
         return (ROOT_MGMT_FEATURE in ctx.org.features,
                 f"organization features (management account): {', '.join(ctx.org.features) or 'none'}",
                 [ctx.org.features_ref] if ctx.org.features_ref else [])
     for err in acct.bundle.errors:
-        if err.get("file") == ORG_FEATURES and err.get("code") in FEATURE_OFF_CODES:
+        if err.get("file") == ORGANIZATIONS_FEATURES and err.get("code") in FEATURE_OFF_CODES:
             return False, f"ListOrganizationsFeatures answered {err['code']}: {err.get('message', '')}", []
-    return None, f"{ORG_FEATURES}: {acct.bundle.missing_reason(ORG_FEATURES)}", []
+    return None, f"{ORGANIZATIONS_FEATURES}: {acct.bundle.missing_reason(ORGANIZATIONS_FEATURES)}", []
 
 
 def _root(ctx: CheckContext) -> tuple[dict[str, Any] | None, str, list[dict[str, Any]]]:
@@ -179,7 +179,7 @@ def root_hardware_mfa(ctx: CheckContext) -> Iterator[Finding]:
     virt = acct.virtual_mfa_devices
     root_virtual = virt[(virt["user_arn"] == arn)
                         | virt["serial"].astype("string").str.endswith(":mfa/root-account-mfa-device").fillna(False)]
-    ev.append(acct.ref(VIRTUAL_MFA, "VirtualMFADevices[User.Arn=root]"))
+    ev.append(acct.ref(VIRTUAL_MFA_DEVICES, "VirtualMFADevices[User.Arn=root]"))
     if root_virtual.empty:
         yield ctx.finding(Status.PASS, resource_arn=arn, resource_type="AwsAccount", evidence=ev,
                           detail="The root user has MFA and no virtual MFA device is assigned to it, so the device "

@@ -19,7 +19,7 @@ import pandas as pd
 
 from iamkit.checks.registry import CheckContext, check
 from iamkit.findings import Finding, Status
-from iamkit.model import CREDENTIAL_REPORT, SERVER_CERTS
+from iamkit.model import CREDENTIAL_REPORT, SERVER_CERTIFICATES
 
 
 def _d(ts: object) -> str:
@@ -124,10 +124,10 @@ def server_certificate_expired(ctx: CheckContext) -> Iterator[Finding]:
     now = pd.Timestamp(acct.now)
     if certs.empty:
         yield ctx.finding(Status.PASS, resource_arn=acct.root_arn(), resource_type="AwsAccount",
-                          evidence=[acct.ref(SERVER_CERTS)], detail="No server certificates are stored in IAM.")
+                          evidence=[acct.ref(SERVER_CERTIFICATES)], detail="No server certificates are stored in IAM.")
         return
     for name, arn, exp in zip(certs["name"], certs["arn"], certs["expiration"], strict=True):
-        ev = [acct.ref(SERVER_CERTS, f"ServerCertificateMetadataList[ServerCertificateName={name}]")]
+        ev = [acct.ref(SERVER_CERTIFICATES, f"ServerCertificateMetadataList[ServerCertificateName={name}]")]
         if pd.isna(exp):
             yield ctx.error(f"server certificate {name} has no readable expiration date", resource_arn=arn,
                             resource_type="AwsIamServerCertificate")

@@ -16,11 +16,15 @@ from datetime import timedelta
 from typing import Any
 
 from iamkit.aws.session import AWS_ERRORS, AwsSession, error_code, one_line
-from iamkit.evidence import BundleWriter, iso, utcnow
+from iamkit.evidence import (  # the bundle layout
+    ROOT_ACTIVITY,
+    BundleWriter,
+    iso,
+    utcnow,
+)
 
 COLLECTOR = "cloudtrail"
 OPERATIONS = frozenset({("cloudtrail", "LookupEvents")})
-ROOT_ACTIVITY = "cloudtrail/root_activity.json"
 WINDOW_DAYS = 90
 PAGE_SIZE = 50
 MAX_PAGES = 10

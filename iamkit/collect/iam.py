@@ -35,7 +35,19 @@ import botocore.exceptions
 
 from iamkit.aws.session import AWS_ERRORS, AwsSession, error_code, one_line
 from iamkit.collect.base import paginate, step, strip_metadata
-from iamkit.evidence import BundleWriter
+from iamkit.evidence import (  # the bundle layout
+    ACCOUNT_ALIASES,
+    ACCOUNT_SUMMARY,
+    AUTHORIZATION_DETAILS,
+    CREDENTIAL_REPORT,
+    CREDENTIAL_REPORT_META,
+    ORGANIZATIONS_FEATURES,
+    PASSWORD_POLICY,
+    PROVIDERS,
+    SERVER_CERTIFICATES,
+    VIRTUAL_MFA_DEVICES,
+    BundleWriter,
+)
 
 COLLECTOR = "iam"
 
@@ -54,16 +66,6 @@ OPERATIONS = frozenset({
     ("iam", "ListOrganizationsFeatures"),
 })
 
-AUTHORIZATION_DETAILS = "iam/authorization_details.json"
-CREDENTIAL_REPORT = "iam/credential_report.csv"
-CREDENTIAL_REPORT_META = "iam/credential_report.json"
-ACCOUNT_SUMMARY = "iam/account_summary.json"
-PASSWORD_POLICY = "iam/password_policy.json"
-VIRTUAL_MFA_DEVICES = "iam/virtual_mfa_devices.json"
-PROVIDERS = "iam/providers.json"
-SERVER_CERTIFICATES = "iam/server_certificates.json"
-ACCOUNT_ALIASES = "iam/account_aliases.json"
-ORGANIZATIONS_FEATURES = "iam/organizations_features.json"
 
 #: seed material of a virtual MFA device: never written to evidence (AWS returns it only on creation,
 #: but an endpoint that returns it anyway must not make iamkit store a secret)

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from iamkit.aws.session import AwsSession
 from iamkit.collect.base import step, strip_metadata
-from iamkit.evidence import BundleWriter
+from iamkit.evidence import (  # the bundle layout
+    REGIONS,
+    BundleWriter,
+)
 
 COLLECTOR = "regions"
 OPERATIONS = frozenset({("ec2", "DescribeRegions")})
-REGIONS = "regions.json"
 
 
 def collect(session: AwsSession, writer: BundleWriter) -> list[str]:
