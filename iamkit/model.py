@@ -510,7 +510,7 @@ class AccountModel:
     def _trust_parsed(self) -> tuple[pd.DataFrame, dict[str, str]]:
         cols = ["role_arn", "role_name", "statement_index", "principal_kind", "principal", "account_id",
                 "service", "provider", "provider_host", "actions", "restricted_by", "sub_restricted",
-                "aud_restricted", "condition_summary", "confused_deputy_unprotected"]
+                "aud_restricted", "condition_summary", "confused_deputy_unprotected", "identity_restricted"]
         cache: dict[str, list[tuple[Any, ...]] | str] = {}
         recs: list[tuple[Any, ...]] = []
         errors: dict[str, str] = {}
@@ -521,7 +521,8 @@ class AccountModel:
                 try:
                     cache[key] = [(e.statement_index, e.principal_kind, e.principal, e.account_id, e.service,
                                    e.provider, e.provider_host, e.actions, e.restricted_by, e.sub_restricted,
-                                   e.aud_restricted, e.condition_summary, lacks_confused_deputy_protection(e))
+                                   e.aud_restricted, e.condition_summary, lacks_confused_deputy_protection(e),
+                                   e.identity_restricted)
                                   for e in analyze_trust_policy(doc)]
                 except PolicyError as exc:
                     cache[key] = str(exc)

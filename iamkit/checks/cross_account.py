@@ -10,9 +10,10 @@ AWS owns their trust policies and nobody can change them. An account is classifi
 account, an account of the organization, trusted (parameter), a known vendor (parameter) or unknown.
 
 * ``trust_any_principal``: FAIL when an Allow statement trusts any principal (``*``, ``{"AWS": "*"}``,
-  ``NotPrincipal``, wildcard account) without a restricting condition (aws:PrincipalOrgID,
-  aws:PrincipalArn, aws:PrincipalAccount, aws:SourceAccount/Arn, sts:ExternalId ...; wildcard values
-  do not count).
+  ``NotPrincipal``, wildcard account) without a condition that binds the caller's identity
+  (aws:PrincipalOrgID/OrgPaths, aws:PrincipalArn, aws:PrincipalAccount, aws:userid/username,
+  aws:SourceAccount/Arn for services; in the Allow or as a "Deny unless" statement; wildcard values do
+  not count). ``sts:ExternalId`` alone does not restrict ``*``: AWS says the external id is not a secret.
 * ``trust_external_without_external_id``: FAIL when an account outside the organization that is not on
   ``trusted_account_ids`` (a known vendor or an unknown account) is trusted without ``sts:ExternalId``.
 * ``trust_unknown_account``: FAIL when a trusted account is neither the account itself, in the
@@ -90,8 +91,8 @@ def _has(col: pd.Series, key: str) -> pd.Series:
 
 @check("iam.role.trust_any_principal")
 def trust_any_principal(ctx: CheckContext) -> Iterator[Finding]:
-    yield from _role_check(ctx, lambda t: (t["relation"] == "any") & (t["restricted_by"].map(len) == 0),
-                           "trusts any AWS principal without a restricting condition",
+    yield from _role_check(ctx, lambda t: (t["relation"] == "any") & ~t["identity_restricted"].astype(bool),
+                           "trusts any AWS principal without a condition that binds the caller's identity",
                            "does not trust an unrestricted wildcard principal")
 
 

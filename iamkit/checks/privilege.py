@@ -11,7 +11,8 @@ default version, inline policies).
   not flagged (AWS and Identity Center permission sets manage those attachments); the detail says so. An
   attached policy GAAD did not return is an ERROR.
 * ``iam.user.direct_policies``: per user; FAIL when managed or inline policies are attached directly.
-* ``iam.support_role``: per account; PASS when ``AWSSupportAccess`` is attached to a role, user or group.
+* ``iam.support_role``: per account; PASS when ``AWSSupportAccess`` is attached to a role (CIS asks for a
+  support *role*; a user or group holding it is named in the FAIL).
 * ``iam.cloudshell_full_access``: one finding on ``arn:aws:iam::aws:policy/AWSCloudShellFullAccess``: FAIL
   listing the principals holding it, PASS when nobody does.
 
@@ -33,6 +34,7 @@ from iamkit.checks.registry import CheckContext, check
 from iamkit.findings import Finding, Status
 from iamkit.model import AUTHORIZATION_DETAILS, AccountModel
 from iamkit.policy import PolicyError, allows_full_admin_statement, is_admin_equivalent, parse_policy
+from iamkit.policy.evaluate import ADMIN_MAX_EXCLUDED_ACTIONS
 from iamkit.policy.actions import services as catalog_services
 
 SUPPORT_POLICY = "arn:aws:iam::aws:policy/AWSSupportAccess"
@@ -93,12 +95,14 @@ def _parse_error(text: str) -> str:
 
 
 def _may_be_admin(texts: list[str]) -> bool:
-    """False only when the documents cannot be admin-equivalent: no broad Allow and fewer service prefixes
-    than the catalog has services (admin-equivalence needs every service)."""
+    """False only when the documents cannot be admin-equivalent: no broad Allow, no ``iam`` action (full
+    IAM write is admin-equivalent) and too few service prefixes to leave at most
+    ADMIN_MAX_EXCLUDED_ACTIONS actions out (every service has at least one action)."""
     reach = [_reach(t) for t in texts]
     if any(b for b, _ in reach):
         return True
-    return len(frozenset().union(*(p for _, p in reach))) >= len(catalog_services())
+    prefixes = frozenset().union(*(p for _, p in reach))
+    return "iam" in prefixes or len(prefixes) >= len(catalog_services()) - ADMIN_MAX_EXCLUDED_ACTIONS
 
 
 def _doc_key(doc: dict[str, Any]) -> tuple[str, str]:
@@ -197,7 +201,8 @@ def full_admin_attached(ctx: CheckContext) -> Iterator[Finding]:
         names = [f"{t} {n}" for t, n in zip(holders["principal_type"], holders["principal_name"], strict=True)]
         customer = holders[~holders["principal_arn"].isin(aws_managed_roles)]
         why = "an Allow '*' on '*' statement" if p["full_star"] else (
-            "statements equivalent to full administrator access (e.g. Allow NotAction ...)" if p["admin_equivalent"]
+            "statements equivalent to full administrator access (e.g. Allow NotAction ..., or full IAM write, "
+            "which can grant itself everything)" if p["admin_equivalent"]
             else "")
         if not why:
             yield ctx.finding(Status.PASS, resource_arn=parn, resource_type="AwsIamPolicy", evidence=ev,
@@ -265,17 +270,23 @@ def user_direct_policies(ctx: CheckContext) -> Iterator[Finding]:
 
 @check("iam.support_role")
 def support_role(ctx: CheckContext) -> Iterator[Finding]:
+    """CIS: "Ensure a support ROLE has been created to manage incidents with AWS Support": PASS only when
+    AWSSupportAccess is attached to a role; users or groups holding it are named in the FAIL."""
     acct = ctx.account
     att = acct.attachments
     holders = att[att["policy_arn"].str.endswith(":iam::aws:policy/AWSSupportAccess")]
+    roles = holders[holders["principal_type"] == "role"]
+    others = holders[holders["principal_type"] != "role"]
     ev = [acct.ref(AUTHORIZATION_DETAILS, "AttachedManagedPolicies[PolicyName=AWSSupportAccess]")]
-    if holders.empty:
+    if roles.empty:
+        also = (" It is attached only to " + ", ".join(f"{t} {n}" for t, n in zip(
+            others["principal_type"], others["principal_name"], strict=True))
+                + "; CIS asks for a role that people assume." if not others.empty else "")
         yield ctx.finding(Status.FAIL, resource_arn=acct.root_arn(), resource_type="AwsAccount", evidence=ev,
-                          detail="No role, user or group has the AWS managed policy AWSSupportAccess attached.")
+                          detail=f"No role has the AWS managed policy AWSSupportAccess attached.{also}")
     else:
-        names = [f"{t} {n}" for t, n in zip(holders["principal_type"], holders["principal_name"], strict=True)]
         yield ctx.finding(Status.PASS, resource_arn=acct.root_arn(), resource_type="AwsAccount", evidence=ev,
-                          detail=f"AWSSupportAccess is attached to {', '.join(names)}.")
+                          detail=f"AWSSupportAccess is attached to role(s) {', '.join(roles['principal_name'])}.")
 
 
 @check("iam.cloudshell_full_access")

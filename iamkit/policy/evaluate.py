@@ -26,14 +26,16 @@ Decisions:
 Admin-equivalence (:func:`is_admin_equivalent`): the documents grant, through unconditional Allow
 statements that cover all resources (``Resource`` with a wildcard-only pattern such as ``*``, or
 any ``NotResource`` that does not itself exclude everything), every catalogued action except at
-most :data:`ADMIN_MAX_EXCLUDED_ACTIONS` (20), and no service is excluded entirely, after removing
-what unconditional all-resource Denies take away. So ``Allow NotAction iam:ChangePassword`` and
-``Allow *`` with a Deny on ``cloudtrail:StopLogging`` are admin, while ``PowerUserAccess``
-(``NotAction iam:* organizations:* account:*``) is not. The threshold is a judgement: a handful of
-excluded actions is how guardrails look (deny closing the account, leaving the organization,
-stopping CloudTrail) and leaves IAM writes, hence everything, reachable; excluding a whole service
-or dozens of actions is a deliberate restriction that other checks should judge. Conditional
-Allows never make a principal admin; conditional Denies (such as "deny unless MFA") do not stop it.
+most :data:`ADMIN_MAX_EXCLUDED_ACTIONS` (20), after removing what unconditional all-resource Denies
+take away; or every IAM "Permissions management" action (``iam:*`` and the like: full IAM write
+lets the principal grant itself anything). So ``Allow NotAction iam:ChangePassword``, ``Allow *``
+with a Deny on ``cloudtrail:StopLogging`` or on a whole small service (``aws-portal:*``, 9 actions)
+and ``Allow iam:*`` are admin, while ``PowerUserAccess`` (``NotAction iam:* organizations:*
+account:*``) is not. The threshold is a judgement: a handful of excluded actions is how guardrails
+look (deny closing the account, leaving the organization, stopping CloudTrail, billing) and leaves
+IAM writes, hence everything, reachable; excluding dozens of actions is a deliberate restriction
+that other checks should judge. Conditional Allows never make a principal admin; conditional
+Denies (such as "deny unless MFA") do not stop it.
 
 :func:`allows_full_admin_statement` is the narrower CIS test ("IAM policies that allow full
 ``*:*`` administrative privileges"): a statement with ``Effect: Allow``, ``Action: "*"`` (or
@@ -61,6 +63,7 @@ __all__ = [
     "effective_actions",
     "evaluate",
     "evaluate_detailed",
+    "iam_permissions_management",
     "is_admin_equivalent",
     "statement_actions",
 ]
@@ -271,25 +274,25 @@ def effective_actions(
     return frozenset(granted - denied) if denied else frozenset(granted)
 
 
-def _missing_service(missing: frozenset[str]) -> str | None:
-    by_service: dict[str, int] = {}
-    for action in missing:
-        prefix = action.partition(":")[0].lower()
-        by_service[prefix] = by_service.get(prefix, 0) + 1
-    for prefix, count in by_service.items():
-        if count == len(catalog.actions_for_service(prefix)):
-            return prefix
-    return None
+@functools.cache
+def iam_permissions_management() -> frozenset[str]:
+    """The catalogued ``iam:`` actions of access level "Permissions management" (attach/put/create
+    policies, passwords, keys ...): holding all of them on every resource, a principal can grant itself
+    any permission, so it is administrator-equivalent whatever else it holds."""
+    return frozenset(a for a in catalog.actions_for_service("iam") if catalog.access_level(a) == "Permissions management")
 
 
 def is_admin_equivalent(documents: Documents, *, max_excluded: int = ADMIN_MAX_EXCLUDED_ACTIONS) -> bool:
-    """True when the documents grant (almost) every action on every resource unconditionally."""
+    """True when the documents grant, unconditionally and on every resource, every catalogued action
+    but at most ``max_excluded``, or every IAM permissions-management action (full IAM write reaches
+    everything: :func:`iam_permissions_management`). Excluding one whole small service (a Deny of
+    ``aws-portal:*``) keeps an administrator an administrator: under-reporting is the worse error."""
     docs = parse_policies(documents)
     granted = effective_actions(docs, include_conditional=False, all_resources_only=True)
-    missing = catalog.all_actions() - granted
-    if len(missing) > max_excluded:
-        return False
-    return _missing_service(missing) is None
+    iam_write = iam_permissions_management()
+    if iam_write and iam_write <= granted:
+        return True
+    return len(catalog.all_actions() - granted) <= max_excluded
 
 
 def allows_full_admin_statement(document: PolicyLike) -> bool:

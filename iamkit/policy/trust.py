@@ -22,10 +22,26 @@ Principal kinds:
 Restrictions (``restricted_by``) are the condition keys from :data:`RESTRICTING_KEYS`, plus for
 an OIDC/web-identity provider ``<provider-host>:sub``/``:aud`` (and ``:amr`` for Cognito), that
 appear under a *positive* operator (``StringEquals``, ``StringLike``, ``ArnLike``, ...,
-``ForAnyValue:...``) with no broad wildcard among their values (values are ORed, so one ``*``
-voids the rest). Not counted, because they do not constrain who assumes the role: negated
-operators (``StringNotEquals`` ...), ``...IfExists`` and ``ForAllValues:`` (both are true when
-the key is absent), and ``Null``. Deny statements are not modelled as restrictions.
+``ForAnyValue:...``) with no broad wildcard among their values. AWS evaluates a Condition block as
+an AND across operators and keys and an OR across the values of one key: so one ``*`` among the
+values of one (operator, key) voids that pair, but another operator on the same key that names a
+narrow value still restricts (``StringEquals o-abc`` AND ``StringLike *`` is restricted to o-abc).
+Not counted, because they do not constrain who assumes the role: negated operators
+(``StringNotEquals`` ...) in an Allow, ``...IfExists`` and ``ForAllValues:`` (both are true when
+the key is absent), and ``Null``.
+
+A **Deny** statement restricts too when it covers the entry's actions, applies to every principal
+(``"*"``) and has exactly one condition, a negated operator (``StringNotEquals``, ``StringNotLike``,
+``ArnNotEquals``, ``ArnNotLike``, also ``...IfExists``) on one key with narrow values: "deny unless
+aws:PrincipalOrgID is o-abc" leaves only the organization (the key absent also denies). A Deny with
+several conditions denies only when all hold, which restricts nobody in general: not counted.
+
+``identity_restricted`` is what makes a trust of *any* principal acceptable: a restriction on a key
+that binds the caller's identity (:data:`IDENTITY_KEYS`: aws:PrincipalOrgID/OrgPaths,
+aws:PrincipalAccount, aws:PrincipalArn, aws:userid, aws:username, and for requests made by a service
+aws:SourceAccount/SourceArn/SourceOrgID/SourceOrgPaths). ``sts:ExternalId`` is *not* one: AWS
+documents that the external id is not a secret, so anyone who learns it could assume a role that
+trusts ``*`` with only an external id (it still counts for the external-id check of known accounts).
 
 Confused deputy: AWS recommends ``aws:SourceArn``/``aws:SourceAccount`` (or
 ``aws:SourceOrgID``/``aws:SourceOrgPaths``) in the trust policy of a role that a service assumes on
@@ -61,6 +77,7 @@ __all__ = [
     "TrustEntry",
     "analyze_trust_policy",
     "classify_principal",
+    "IDENTITY_KEYS",
     "is_broad_wildcard",
     "lacks_confused_deputy_protection",
 ]
@@ -82,7 +99,11 @@ RESTRICTING_KEYS: tuple[str, ...] = (
     "aws:SourceArn",
     "aws:SourceOrgID",
     "aws:SourceOrgPaths",
+    "aws:userid",
+    "aws:username",
 )
+#: keys whose narrow values bind the caller's identity (see the module docstring)
+IDENTITY_KEYS: frozenset[str] = frozenset(set(RESTRICTING_KEYS) - {"sts:ExternalId"})
 _CANONICAL_KEY = {k.lower(): k for k in RESTRICTING_KEYS}
 
 SOURCE_CONTEXT_KEYS: frozenset[str] = frozenset(
@@ -121,6 +142,7 @@ class TrustEntry:
     sub_restricted: bool = False
     aud_restricted: bool = False
     sub_patterns: tuple[str, ...] = ()  # values of "<host>:sub" under positive operators
+    identity_restricted: bool = False  # a restriction binds the caller's identity (see IDENTITY_KEYS)
 
     @property
     def condition_summary(self) -> str:
@@ -168,7 +190,10 @@ def is_broad_wildcard(value: str, key: str | None = None) -> bool:
     """True when a condition value with wildcards restricts (almost) nothing.
 
     ``*``, ``*:*``, ``repo:*`` and ``repo:*/x:*`` (GitHub ``sub`` with a wildcard owner) are broad;
-    ``repo:my-org/*`` or ``repo:my-org/app:ref:refs/heads/main`` are not. ARNs are broad when the
+    ``repo:my-org/*`` or ``repo:my-org/app:ref:refs/heads/main`` are not. An EKS subject
+    ``system:serviceaccount:<namespace>:<name>`` with a wildcard namespace (``system:serviceaccount:*:*``)
+    is broad: any pod of any namespace of the cluster. ``aws:userid``/``aws:username`` starting with a
+    wildcard (``*:alice``: any role session named alice) are broad. ARNs are broad when the
     account is wildcarded, or when there is no account (S3) and the resource starts with a
     wildcard. Account ids and organization ids with any wildcard are broad. A value without
     wildcards is never broad.
@@ -183,6 +208,11 @@ def is_broad_wildcard(value: str, key: str | None = None) -> bool:
         return True
     if k.endswith(("principalorgpaths", "sourceorgpaths")):
         return not re.match(r"^o-[a-z0-9]+/", v)
+    if k.endswith(("aws:userid", "aws:username")):
+        return v[0] in "*?"
+    if v.lower().startswith("system:serviceaccount:"):
+        namespace = v.split(":")[2] if v.count(":") >= 2 else ""
+        return namespace == "" or "*" in namespace or "?" in namespace
     if v.lower().startswith("repo:"):
         m = _GITHUB_SUB_RE.match(v)
         return m is None or "*" in m["owner"] or "?" in m["owner"] or m["rest"] is None and "*" in v
@@ -203,9 +233,15 @@ def _assume_actions(st: Statement) -> tuple[str, ...]:
     return tuple(a for a in ASSUME_ACTIONS if not any(catalog.matches(p, a) for p in st.not_actions))
 
 
-def _restricting_values(conditions: ConditionBlock) -> dict[str, list[str]]:
-    """Lower-cased key -> values, from positive operators only (see module docstring)."""
-    out: dict[str, list[str]] = {}
+_NEGATED_DENY_OPERATORS = frozenset({"stringnotequals", "stringnotequalsignorecase", "stringnotlike",
+                                     "arnnotequals", "arnnotlike"})
+
+Positive = dict[str, list[list[str]]]  # lower-cased key -> one value list per (operator, key) pair
+
+
+def _restricting_values(conditions: ConditionBlock) -> Positive:
+    """Lower-cased key -> the value lists of each positive operator on it (see module docstring)."""
+    out: Positive = {}
     for operator, block in conditions.items():
         parsed = parse_operator(operator)
         if parsed is None:  # an operator iamkit does not know restricts nothing it can vouch for
@@ -214,17 +250,36 @@ def _restricting_values(conditions: ConditionBlock) -> dict[str, list[str]]:
         if name == "null" or if_exists or qualifier == "forallvalues" or "not" in name:
             continue
         for key, values in block.items():
-            out.setdefault(key, []).extend(values)
+            out.setdefault(key, []).append(list(values))
     return out
 
 
-def _restricts(key: str, values: list[str]) -> bool:
-    return bool(values) and not any(is_broad_wildcard(v, key) for v in values)
+def _restricts(key: str, lists: list[list[str]]) -> bool:
+    """Operators on one key are ANDed: one narrow (operator, key) pair restricts."""
+    return any(values and not any(is_broad_wildcard(v, key) for v in values) for values in lists)
 
 
-def _entry(
-    index: int, st: Statement, kind: str, value: str, actions: tuple[str, ...], positive: dict[str, list[str]]
-) -> TrustEntry:
+def _deny_restrictions(statements: tuple[Statement, ...]) -> list[tuple[tuple[str, ...], str, list[str]]]:
+    """(denied assume actions, lower-cased key, values) of each Deny that leaves only the principals
+    matching one narrow condition (module docstring)."""
+    out = []
+    for st in statements:
+        if st.is_allow or st.not_principals is not None or not st.principal_is_any():
+            continue
+        if len(st.conditions) != 1:
+            continue
+        operator, block = next(iter(st.conditions.items()))
+        parsed = parse_operator(operator)
+        if parsed is None or parsed[0] is not None or parsed[1] not in _NEGATED_DENY_OPERATORS or len(block) != 1:
+            continue
+        key, values = next(iter(block.items()))
+        actions = _assume_actions(st)
+        if actions and values and not any(is_broad_wildcard(v, key) for v in values):
+            out.append((actions, key, list(values)))
+    return out
+
+
+def _entry(index: int, st: Statement, kind: str, value: str, actions: tuple[str, ...], positive: Positive) -> TrustEntry:
     principal_kind, account_id, host, service = classify_principal(kind, value)
     provider = value if principal_kind == "federated" else None
     restricted: list[str] = [_CANONICAL_KEY[k] for k in _CANONICAL_KEY if k in positive and _restricts(k, positive[k])]
@@ -232,7 +287,7 @@ def _entry(
     sub_patterns: tuple[str, ...] = ()
     if principal_kind == "federated" and host is not None:
         sub_key, aud_key, amr_key = (f"{host.lower()}:{s}" for s in ("sub", "aud", "amr"))
-        sub_patterns = tuple(positive.get(sub_key, ()))
+        sub_patterns = tuple(v for values in positive.get(sub_key, ()) for v in values)
         sub_restricted = _restricts(sub_key, positive.get(sub_key, []))
         aud_restricted = _restricts(aud_key, positive.get(aud_key, []))
         restricted += [k for k, ok in ((sub_key, sub_restricted), (aud_key, aud_restricted)) if ok]
@@ -253,12 +308,35 @@ def _entry(
         sub_restricted=sub_restricted,
         aud_restricted=aud_restricted,
         sub_patterns=sub_patterns,
+        identity_restricted=bool(IDENTITY_KEYS.intersection(restricted)),
     )
+
+
+def _with_denies(entry: TrustEntry, denies: list[tuple[tuple[str, ...], str, list[str]]]) -> TrustEntry:
+    """``entry`` with the restrictions of the Deny statements that cover all of its actions."""
+    added = []
+    for actions, key, _values in denies:
+        if not set(entry.actions) <= set(actions):
+            continue
+        canonical = _CANONICAL_KEY.get(key)
+        if entry.provider_host is not None and key in (f"{entry.provider_host.lower()}:sub",):
+            entry = replace(entry, sub_restricted=True)
+            canonical = key
+        elif entry.provider_host is not None and key == f"{entry.provider_host.lower()}:aud":
+            entry = replace(entry, aud_restricted=True)
+            canonical = key
+        if canonical is not None and canonical not in entry.restricted_by and canonical not in added:
+            added.append(canonical)
+    if not added:
+        return entry
+    restricted = (*entry.restricted_by, *added)
+    return replace(entry, restricted_by=restricted, identity_restricted=bool(IDENTITY_KEYS.intersection(restricted)))
 
 
 def analyze_trust_policy(document: PolicyLike) -> list[TrustEntry]:
     """One :class:`TrustEntry` per trusted principal of each assume-capable Allow statement."""
     doc = parse_policy(document)
+    denies = _deny_restrictions(doc.statements)
     entries: list[TrustEntry] = []
     for index, st in enumerate(doc.statements):
         if not st.is_allow:
@@ -276,7 +354,7 @@ def analyze_trust_policy(document: PolicyLike) -> list[TrustEntry]:
         for kind, values in principals.items():
             for value in values:
                 entries.append(_entry(index, st, kind, value, actions, positive))
-    return entries
+    return [_with_denies(e, denies) for e in entries] if denies else entries
 
 
 def lacks_confused_deputy_protection(entry: TrustEntry) -> bool:

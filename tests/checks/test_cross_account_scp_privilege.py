@@ -222,8 +222,9 @@ def test_direct_policies_support_cloudshell(tmp_path):
     [shell] = [f for f in found if f.check_id == "iam.cloudshell_full_access"]
     assert (shell.resource_arn, shell.status, shell.resource_type) == (SHELL, Status.FAIL, "AwsIamPolicy")
     assert "user bob" in shell.detail
-    assert by_resource([f for f in found if f.check_id == "iam.support_role"]) == {
-        f"arn:aws:iam::{ACCT}:root": "PASS"}
+    [support] = [f for f in found if f.check_id == "iam.support_role"]
+    # CIS asks for a support ROLE: the group g holding AWSSupportAccess does not satisfy it
+    assert support.status == Status.FAIL and "group g" in support.detail
     found = run(tmp_path / "b", {GAAD: gaad(users=[user("alice")])})
     assert {f.check_id: f.status for f in found if f.check_id in ("iam.support_role", "iam.cloudshell_full_access")} \
         == {"iam.support_role": Status.FAIL, "iam.cloudshell_full_access": Status.PASS}
@@ -250,3 +251,58 @@ def test_analyzer_regions_unknown_or_restricted(tmp_path):
              if f.check_id == "accessanalyzer.enabled_all_regions"]
     err = next(f for f in found if f.region == "global")
     assert err.status == Status.ERROR and "eu-north-1" in err.detail
+
+
+def test_trust_any_principal_needs_an_identity_binding_condition(tmp_path):
+    """sts:ExternalId is not a secret (AWS): * with only an external id FAILs; a Deny-unless-org PASSes."""
+    roles = [
+        role("xid-only", trust({"AWS": "*"}, {"StringEquals": {"sts:ExternalId": "x-123"}})),
+        role("anded", trust({"AWS": "*"}, {"StringEquals": {"aws:PrincipalOrgID": "o-abc123"},
+                                           "StringLike": {"aws:PrincipalOrgID": "*"}})),
+        role("deny-unless-org", [trust({"AWS": "*"}),
+                                 {"Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRole",
+                                  "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-abc123"}}}]),
+    ]
+    got = by_resource(run(tmp_path, {GAAD: gaad(roles=roles)}, "iam.role.trust_any_principal"))
+    assert got == {R + "xid-only": "FAIL", R + "anded": "PASS", R + "deny-unless-org": "PASS"}
+
+
+def test_oidc_wildcard_subjects_fail(tmp_path):
+    eks = "oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF0123456789"
+    gh = "token.actions.githubusercontent.com"
+    roles = [
+        role("eks-any", trust({"Federated": f"arn:aws:iam::{ACCT}:oidc-provider/{eks}"},
+                              {"StringLike": {f"{eks}:sub": "system:serviceaccount:*:*"}},
+                              "sts:AssumeRoleWithWebIdentity")),
+        role("eks-ns", trust({"Federated": f"arn:aws:iam::{ACCT}:oidc-provider/{eks}"},
+                             {"StringLike": {f"{eks}:sub": "system:serviceaccount:prod:*"}},
+                             "sts:AssumeRoleWithWebIdentity")),
+        role("gh-any", trust({"Federated": f"arn:aws:iam::{ACCT}:oidc-provider/{gh}"},
+                             {"StringLike": {f"{gh}:sub": "repo:*"}}, "sts:AssumeRoleWithWebIdentity")),
+    ]
+    got = by_resource(run(tmp_path, {GAAD: gaad(roles=roles)}, "iam.role.oidc_trust_unrestricted"))
+    assert got == {R + "eks-any": "FAIL", R + "eks-ns": "PASS", R + "gh-any": "FAIL"}
+
+
+def test_support_role_needs_a_role(tmp_path):
+    files = {GAAD: gaad(users=[user("alice", attached=[SUPPORT])],
+                        roles=[role("Support", trust({"AWS": f"arn:aws:iam::{ACCT}:root"}), attached=[SUPPORT])])}
+    [f] = [f for f in run(tmp_path / "r", files) if f.check_id == "iam.support_role"]
+    assert f.status == Status.PASS and "Support" in f.detail
+    [f] = [f for f in run(tmp_path / "u", {GAAD: gaad(users=[user("alice", attached=[SUPPORT])])})
+           if f.check_id == "iam.support_role"]
+    assert f.status == Status.FAIL and "user alice" in f.detail
+
+
+def test_admin_with_a_small_service_denied_or_full_iam_is_privileged(tmp_path):
+    """AdministratorAccess + Deny aws-portal:* is still admin; iam:* can grant itself everything."""
+    no_billing = f"arn:aws:iam::{ACCT}:policy/no-billing"
+    deny_billing = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "aws-portal:*",
+                                                            "Resource": "*"}]}
+    files = {GAAD: gaad(users=[user("alice", attached=[ADMIN, no_billing]), user("bob", inline={"iam": allow("iam:*")}),
+                               user("carol", inline={"s3": allow("s3:*")})],
+                        policies=[managed(ADMIN, allow()), managed(no_billing, deny_billing)]),
+             "iam/credential_report.csv": cred_report(cred_row("<root_account>"), cred_row("alice", password=True),
+                                                      cred_row("bob", password=True), cred_row("carol", password=True))}
+    got = by_resource(run(tmp_path, files, "iam.user.privileged_without_mfa"))
+    assert got == {f"arn:aws:iam::{ACCT}:user/alice": "FAIL", f"arn:aws:iam::{ACCT}:user/bob": "FAIL"}

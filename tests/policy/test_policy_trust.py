@@ -265,7 +265,8 @@ def test_allow_with_not_principal_is_any():
         ("*/r-1/*", "aws:PrincipalOrgPaths", True),
         ("*@example.com", None, False),
         ("exact-value", None, False),
-        ("system:serviceaccount:*:*", None, False),
+        ("system:serviceaccount:*:*", None, True),
+        ("system:serviceaccount:prod:*", None, False),
     ],
 )
 def test_is_broad_wildcard(value, key, broad):
@@ -274,3 +275,105 @@ def test_is_broad_wildcard(value, key, broad):
 
 def test_classify_principal_wildcard_account_arn_is_any():
     assert classify_principal("AWS", "arn:aws:iam::*:root")[0] == "any"
+
+
+# -- issue 11: what restricts a trust of any principal ---------------------------------------------
+
+
+def test_external_id_alone_does_not_restrict_any_principal():
+    """AWS: the external id is not a secret; anyone who learns it could assume a role trusting *."""
+    entry = only(trust(assume({"AWS": "*"}, Condition={"StringEquals": {"sts:ExternalId": "x-123"}})))
+    assert entry.restricted_by == ("sts:ExternalId",)
+    assert not entry.identity_restricted
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("aws:PrincipalOrgID", "o-abc123"),
+        ("aws:PrincipalAccount", "111122223333"),
+        ("aws:PrincipalArn", "arn:aws:iam::111122223333:role/ci"),
+        ("aws:PrincipalOrgPaths", "o-abc123/r-ab12/ou-ab12-11111111/*"),
+        ("aws:SourceAccount", "111122223333"),
+        ("aws:userid", "AROAEXAMPLEID:alice"),
+        ("aws:username", "alice"),
+    ],
+)
+def test_identity_keys_restrict_any_principal(key, value):
+    entry = only(trust(assume({"AWS": "*"}, Condition={"StringLike": {key: value}})))
+    assert entry.identity_restricted and entry.restricted_by == (key,)
+
+
+@pytest.mark.parametrize("value", ["*:alice", "*"])
+def test_wildcard_userid_does_not_restrict(value):
+    assert not only(trust(assume({"AWS": "*"}, Condition={"StringLike": {"aws:userid": value}}))).identity_restricted
+
+
+def test_conditions_are_anded_across_operators():
+    """StringEquals o-abc AND StringLike * on the same key: only o-abc passes both."""
+    entry = only(trust(assume({"AWS": "*"}, Condition={
+        "StringEquals": {"aws:PrincipalOrgID": "o-abc123"},
+        "StringLike": {"aws:PrincipalOrgID": "*"},
+    })))
+    assert entry.identity_restricted and entry.restricted_by == ("aws:PrincipalOrgID",)
+
+
+def test_values_of_one_key_are_ored():
+    entry = only(trust(assume({"AWS": "*"}, Condition={"StringLike": {"aws:PrincipalOrgID": ["o-abc123", "*"]}})))
+    assert not entry.identity_restricted and entry.restricted_by == ()
+
+
+def test_deny_unless_org_restricts_allow_any():
+    doc = trust(assume({"AWS": "*"}), {"Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRole",
+                                       "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-abc123"}}})
+    entry = only(doc)
+    assert entry.identity_restricted and entry.restricted_by == ("aws:PrincipalOrgID",)
+
+
+@pytest.mark.parametrize(
+    "deny",
+    [
+        # two conditions: denies only when both hold -> anyone outside the org with the tag passes
+        {"Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRole",
+         "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-abc123"},
+                       "StringEquals": {"aws:PrincipalTag/team": "x"}}},
+        # a wildcard value denies nobody
+        {"Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRole",
+         "Condition": {"StringNotLike": {"aws:PrincipalOrgID": "*"}}},
+        # denies another action only
+        {"Effect": "Deny", "Principal": "*", "Action": "sts:TagSession",
+         "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-abc123"}}},
+        # a positive operator in a Deny removes some principals, it does not restrict to any
+        {"Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRole",
+         "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}}},
+        # applies to one account only
+        {"Effect": "Deny", "Principal": {"AWS": "444455556666"}, "Action": "sts:AssumeRole",
+         "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-abc123"}}},
+    ],
+)
+def test_denies_that_do_not_restrict(deny):
+    entry = only(trust(assume({"AWS": "*"}), deny))
+    assert not entry.identity_restricted and entry.restricted_by == ()
+
+
+@pytest.mark.parametrize(
+    ("subject", "restricted"),
+    [
+        ("system:serviceaccount:*:*", False),
+        ("system:serviceaccount:*:app", False),
+        ("system:serviceaccount:prod:*", True),
+        ("system:serviceaccount:prod:app", True),
+    ],
+)
+def test_eks_wildcard_subjects(subject, restricted):
+    host = "oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF0123456789"
+    entry = only(trust(assume({"Federated": f"arn:aws:iam::111122223333:oidc-provider/{host}"},
+                              "sts:AssumeRoleWithWebIdentity",
+                              Condition={"StringLike": {f"{host}:sub": subject}})))
+    assert entry.sub_restricted is restricted
+
+
+def test_oidc_sub_anded_across_operators():
+    entry = github({"StringLike": {"token.actions.githubusercontent.com:sub": "*"},
+                    "StringEquals": {"token.actions.githubusercontent.com:sub": "repo:my-org/app:ref:refs/heads/main"}})
+    assert entry.sub_restricted
