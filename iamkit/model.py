@@ -28,6 +28,7 @@ Decisions (documented here because the checks rely on them):
 from __future__ import annotations
 
 import json
+import re
 import urllib.parse
 from datetime import datetime
 from functools import cached_property
@@ -36,6 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from iamkit.errors import EvidenceError
 from iamkit.evidence import (  # the bundle layout
     ACCOUNT_ALIASES,
     ACCOUNT_SUMMARY,
@@ -83,17 +85,45 @@ class MissingEvidence(Exception):
         super().__init__(f"{relpath}: {bundle.missing_reason(relpath)}")
 
 
+_PARTITION_RE = re.compile(r"arn:(aws[a-z0-9-]*):")
+
+
+def partition_of(bundle: Bundle) -> str:
+    """The partition named by the first ARN of the caller identity, credential report or GAAD."""
+    identity = bundle.manifest.get("caller_identity") or {}
+    sources: list[Any] = [identity.get("Arn")]
+    for rel in (CREDENTIAL_REPORT, AUTHORIZATION_DETAILS):
+        if not bundle.has(rel):
+            continue
+        try:
+            sources.append(bundle.read_bytes(rel)[:65536].decode("utf-8", "replace"))
+        except EvidenceError:  # an altered file: every check that reads it says ERROR; try the next source
+            continue
+    for text in sources:
+        m = _PARTITION_RE.search(text) if isinstance(text, str) else None
+        if m:
+            return m.group(1)
+    return "aws"
+
+
 def analyzer_file(region: str) -> str:
     return f"access_analyzer/{region}.json"
 
 
-def _dt(values: Any) -> pd.Series:
-    """Strings/datetimes -> UTC timestamps (NaT for anything that is not a date)."""
+def _dt(values: Any, strict: str | None = None) -> pd.Series:
+    """Strings/datetimes -> UTC timestamps (NaT for empty values and AWS's N/A markers). With ``strict``
+    (a phrase naming the file and field), a value that is not a date raises :class:`EvidenceError`
+    instead of becoming NaT, so a fact a check needs never silently vanishes."""
     s = pd.Series(values, dtype="object")
     if s.empty:
         return pd.Series([], dtype="datetime64[ns, UTC]")
-    return pd.to_datetime(s.astype("string").where(~s.astype("string").isin(_NO_DATE)),
-                          utc=True, errors="coerce", format="ISO8601")
+    text = s.astype("string").where(~s.astype("string").isin(_NO_DATE))
+    out = pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601")
+    if strict is not None:
+        bad = text.notna() & (text.str.strip() != "") & out.isna()
+        if bool(bad.any()):
+            raise EvidenceError(f"{strict}: {int(bad.sum())} value(s) are not dates (e.g. {text[bad].iloc[0]!r})")
+    return out
 
 
 def _doc(value: Any) -> dict[str, Any]:
@@ -146,14 +176,27 @@ class AccountModel:
     def ref(self, relpath: str, locator: str = "") -> dict[str, Any]:
         return self.bundle.ref(relpath, locator)
 
+    @cached_property
+    def partition(self) -> str:
+        """The AWS partition (``aws``, ``aws-us-gov``, ``aws-cn`` ...) of the account, read from the
+        evidence: the caller identity ARN in the manifest, else the credential report's ARNs, else the
+        ARNs in GAAD. ``aws`` only when no ARN at all is in the bundle (nothing is then built on it but
+        the root ARN that names the account's findings)."""
+        return partition_of(self.bundle)
+
     def root_arn(self) -> str:
-        return f"arn:aws:iam::{self.account_id}:root"
+        return f"arn:{self.partition}:iam::{self.account_id}:root"
+
+    def is_root_arn(self, arn: Any) -> bool:
+        """True for this account's root user ARN in any partition."""
+        return isinstance(arn, str) and bool(re.fullmatch(rf"arn:[a-z0-9-]+:iam::{self.account_id}:root", arn))
 
     # -- credential report --------------------------------------------------------------------
     @cached_property
     def credential_report(self) -> pd.DataFrame:
         """One row per user incl. ``<root_account>``. Date columns are UTC timestamps (NaT where AWS
-        wrote N/A, no_information or not_supported); the raw strings stay in ``<col>_raw``.
+        wrote N/A, no_information or not_supported); the raw strings stay in ``<col>_raw`` and
+        ``<col>_invalid`` is True where the raw value is neither a date nor one of those markers.
         Boolean columns are True/False, or NA where AWS wrote not_supported."""
         self.require(CREDENTIAL_REPORT)
         rows = self.bundle.csv_rows(CREDENTIAL_REPORT)
@@ -165,6 +208,9 @@ class AccountModel:
                 df[f"{col}_raw"] = df[col]
                 df[col] = pd.to_datetime(df[col].where(~df[col].isin(_NO_DATE)),
                                          utc=True, errors="coerce", format="ISO8601")
+                # a value that is neither a date nor one of AWS's markers: checks say ERROR, never skip it
+                df[f"{col}_invalid"] = (df[col].isna() & df[f"{col}_raw"].notna()
+                                        & ~df[f"{col}_raw"].isin(_NO_DATE)).astype(bool)
         for col in _CRED_BOOL_COLUMNS:
             if col in df:
                 df[col] = df[col].str.lower().map({"true": True, "false": False}).astype("boolean")
@@ -339,19 +385,28 @@ class AccountModel:
     # -- credentials ---------------------------------------------------------------------------
     @cached_property
     def access_keys(self) -> pd.DataFrame:
-        """One row per existing access key of an IAM user (root excluded), from the credential report."""
+        """One row per existing access key of an IAM user (root excluded), from the credential report.
+
+        A key exists when ``last_rotated`` is a date, or when it is neither a date nor N/A (an
+        unreadable value): such a row has ``date_error`` set (``column='value'``) and the checks give
+        it an ERROR instead of dropping it."""
         cr = self.cred_users()
         frames = []
         for slot in (1, 2):
             p = f"access_key_{slot}_"
+            errors = pd.Series("", index=cr.index, dtype="object")
+            for col in (f"{p}last_rotated", f"{p}last_used_date"):
+                bad = cr[f"{col}_invalid"] if f"{col}_invalid" in cr else pd.Series(False, index=cr.index)
+                errors = errors.where(~bad, errors + col + "=" + cr[f"{col}_raw"].astype(str).map(repr) + " ")
             f = pd.DataFrame({
                 "user_name": cr["user"], "user_arn": cr["arn"], "slot": slot,
                 "active": cr[f"{p}active"], "last_rotated": cr[f"{p}last_rotated"],
                 "last_used": cr[f"{p}last_used_date"], "last_used_raw": cr[f"{p}last_used_date_raw"],
                 "last_used_service": cr.get(f"{p}last_used_service"),
                 "user_creation_time": cr["user_creation_time"], "has_console_password": cr["password_enabled"],
+                "date_error": errors.str.strip(),
             })
-            frames.append(f[f["last_rotated"].notna()])
+            frames.append(f[f["last_rotated"].notna() | (f["date_error"] != "")])
         df = pd.concat(frames, ignore_index=True)
         df["active"] = df["active"].astype("boolean")
         df["age_days"] = _days(self.now, df["last_rotated"])
@@ -377,7 +432,8 @@ class AccountModel:
         cr = self.credential_report
         with_mfa = cr[cr["mfa_active"].fillna(False).astype(bool)]
         # root's virtual device is listed with User.Arn = the root ARN, serial .../root-account-mfa-device
-        root_virtual = assigned["serial"].astype("string").str.endswith(":mfa/root-account-mfa-device")
+        root_virtual = assigned["serial"].astype("string").str.endswith(":mfa/root-account-mfa-device").fillna(False)
+        root_virtual |= assigned["user_arn"].map(self.is_root_arn).astype(bool)
         virtual_arns = set(assigned["user_arn"]) | ({self.root_arn()} if bool(root_virtual.any()) else set())
         hw = with_mfa[~with_mfa["arn"].isin(virtual_arns)]
         hardware = pd.DataFrame({"serial": None, "user_arn": hw["arn"], "kind": "hardware", "enable_date": pd.NaT})
@@ -476,7 +532,7 @@ class AccountModel:
                              "source_ip": detail.get("sourceIPAddress", ""),
                              "user_agent": detail.get("userAgent", "")})
         df = _frame(recs, ["event_time", "region", "event_name", "source_ip", "user_agent"])
-        df["event_time"] = _dt(df["event_time"])
+        df["event_time"] = _dt(df["event_time"], strict=f"{ROOT_ACTIVITY} EventTime")
         return df.sort_values("event_time", ascending=False).reset_index(drop=True)
 
     # -- role trust -----------------------------------------------------------------------------

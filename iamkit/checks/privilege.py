@@ -34,8 +34,8 @@ from iamkit.checks.registry import CheckContext, check
 from iamkit.findings import Finding, Status
 from iamkit.model import AUTHORIZATION_DETAILS, AccountModel
 from iamkit.policy import PolicyError, allows_full_admin_statement, is_admin_equivalent, parse_policy
-from iamkit.policy.evaluate import ADMIN_MAX_EXCLUDED_ACTIONS
 from iamkit.policy.actions import services as catalog_services
+from iamkit.policy.evaluate import ADMIN_MAX_EXCLUDED_ACTIONS
 
 SUPPORT_POLICY = "arn:aws:iam::aws:policy/AWSSupportAccess"
 CLOUDSHELL_POLICY = "arn:aws:iam::aws:policy/AWSCloudShellFullAccess"
@@ -296,7 +296,8 @@ def cloudshell_full_access(ctx: CheckContext) -> Iterator[Finding]:
     acct = ctx.account
     att = acct.attachments
     holders = att[att["policy_arn"].str.endswith(":iam::aws:policy/AWSCloudShellFullAccess")]
-    arn = holders["policy_arn"].iloc[0] if not holders.empty else CLOUDSHELL_POLICY
+    arn = holders["policy_arn"].iloc[0] if not holders.empty else CLOUDSHELL_POLICY.replace(
+        "arn:aws:", f"arn:{acct.partition}:", 1)
     ev = [acct.ref(AUTHORIZATION_DETAILS, "AttachedManagedPolicies[PolicyName=AWSCloudShellFullAccess]")]
     if holders.empty:
         yield ctx.finding(Status.PASS, resource_arn=arn, resource_type="AwsIamPolicy", evidence=ev,

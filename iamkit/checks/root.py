@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from iamkit.checks.registry import CheckContext, check
+from iamkit.errors import EvidenceError
 from iamkit.findings import Finding, Status
 from iamkit.model import (
     ACCOUNT_SUMMARY,
@@ -47,8 +48,13 @@ def _true(v: Any) -> bool:
 def root_credentials(row: dict[str, Any]) -> list[str]:
     """The kinds of credential the root row shows (empty: root has no credentials)."""
     out = []
-    pw_raw = str(row.get("password_last_used_raw", "N/A"))
-    if _true(row.get("password_enabled")) or (pd.isna(row.get("password_enabled")) and pw_raw != "N/A"):
+    if "password_last_used_raw" not in row or "password_enabled" not in row:
+        raise EvidenceError("the credential report has no password_enabled/password_last_used column, so whether "
+                            "the root user has a password is unknown")
+    pw_raw = row["password_last_used_raw"]
+    # AWS: password_enabled is always not_supported for root; password_last_used is N/A when the user has
+    # no password, no_information when it was never used (or before 2014-10-20), else a date
+    if _true(row.get("password_enabled")) or (pd.isna(row.get("password_enabled")) and str(pw_raw) != "N/A"):
         out.append("password")
     for slot in (1, 2):
         if _true(row.get(f"access_key_{slot}_active")) or not pd.isna(row.get(f"access_key_{slot}_last_rotated")):
@@ -177,7 +183,8 @@ def root_hardware_mfa(ctx: CheckContext) -> Iterator[Finding]:
                                      "(credential report mfa_active=false).")
         return
     virt = acct.virtual_mfa_devices
-    root_virtual = virt[(virt["user_arn"] == arn)
+    # the root user's virtual device, whatever its name and partition (User.Arn is the root ARN)
+    root_virtual = virt[virt["user_arn"].map(acct.is_root_arn).astype(bool)
                         | virt["serial"].astype("string").str.endswith(":mfa/root-account-mfa-device").fillna(False)]
     ev.append(acct.ref(VIRTUAL_MFA_DEVICES, "VirtualMFADevices[User.Arn=root]"))
     if root_virtual.empty:
@@ -198,6 +205,11 @@ def root_recent_use(ctx: CheckContext) -> Iterator[Finding]:
         return
     window = ctx.thresholds.root_usage_window_days
     since = pd.Timestamp(acct.now) - pd.Timedelta(days=window)
+    unreadable = [f"{c}={row.get(c + '_raw')!r}" for c in ("password_last_used", "access_key_1_last_used_date",
+                                                            "access_key_2_last_used_date") if row.get(c + "_invalid")]
+    if unreadable:
+        yield ctx.error(f"the root user's last-use dates are unreadable ({', '.join(unreadable)})", resource_arn=arn)
+        return
     uses = []
     for col, what in (("password_last_used", "password (console sign-in)"),
                       ("access_key_1_last_used_date", "access key 1"), ("access_key_2_last_used_date", "access key 2")):

@@ -35,7 +35,12 @@ def access_key_rotated(ctx: CheckContext) -> Iterator[Finding]:
     note = ctx.cr_note()
     for r in keys.itertuples(index=False):
         ev = [acct.ref(CREDENTIAL_REPORT, f"user={r.user_name} column=access_key_{r.slot}_last_rotated")]
+        if pd.isna(r.age_days):
+            yield ctx.error(f"the credential report's date of access key {r.slot} of {r.user_name} is unreadable "
+                            f"({r.date_error})", resource_arn=r.resource_arn, resource_type="AwsIamAccessKey")
+            continue
         age = int(r.age_days)
+        # CIS: "Ensure access keys are rotated every 90 days or less": 90 days old passes, 91 fails
         if age > limit:
             yield ctx.finding(Status.FAIL, resource_arn=r.resource_arn, resource_type="AwsIamAccessKey", evidence=ev,
                               detail=f"Access key {r.slot} of {r.user_name} is active and {age} days old (created or "
@@ -55,15 +60,21 @@ def credentials_unused(ctx: CheckContext) -> Iterator[Finding]:
     pw = cr[cr["password_enabled"].fillna(False).astype(bool)]
     ref_pw = pw["password_last_used"].fillna(pw["password_last_changed"]).fillna(pw["user_creation_time"])
     idle_pw = np.floor((now - ref_pw).dt.total_seconds() / 86400)
-    for name, arn, used_raw, ref, idle in zip(pw["user"], pw["arn"], pw["password_last_used_raw"], ref_pw, idle_pw,
-                                              strict=True):
+    bad_pw = pw["password_last_used_invalid"] | (pw["password_last_used"].isna() & pw["password_last_changed_invalid"])
+    for name, arn, used_raw, ref, idle, bad in zip(pw["user"], pw["arn"], pw["password_last_used_raw"], ref_pw,
+                                                   idle_pw, bad_pw, strict=True):
         ev = [acct.ref(CREDENTIAL_REPORT, f"user={name} column=password_last_used")]
         res = f"{arn}#password"
+        if bad:
+            yield ctx.error(f"the credential report's password dates of {name} are unreadable "
+                            f"(password_last_used={used_raw!r})", resource_arn=res, resource_type="AwsIamUser")
+            continue
         if pd.isna(idle):
             yield ctx.error(f"no date to judge the password of {name} by (password_last_used={used_raw})",
                             resource_arn=res, resource_type="AwsIamUser")
             continue
         last = f"last used {_d(ref)}" if used_raw not in ("no_information", "N/A") else f"never used (set {_d(ref)})"
+        # CIS: "credentials unused for 45 days or more": 45 days idle fails, 44 passes
         status = Status.FAIL if idle >= limit else Status.PASS
         verdict = "unused for" if status == Status.FAIL else "idle for"
         yield ctx.finding(status, resource_arn=res, resource_type="AwsIamUser", evidence=ev,
@@ -75,6 +86,10 @@ def credentials_unused(ctx: CheckContext) -> Iterator[Finding]:
     idle_k = np.floor((now - ref_k).dt.total_seconds() / 86400)
     for r, ref, idle in zip(keys.itertuples(index=False), ref_k, idle_k, strict=True):
         ev = [acct.ref(CREDENTIAL_REPORT, f"user={r.user_name} column=access_key_{r.slot}_last_used_date")]
+        if r.date_error:
+            yield ctx.error(f"the credential report's dates of access key {r.slot} of {r.user_name} are unreadable "
+                            f"({r.date_error})", resource_arn=r.resource_arn, resource_type="AwsIamAccessKey")
+            continue
         never = pd.isna(r.last_used)
         last = f"never used (created {_d(ref)})" if never else f"last used {_d(ref)}"
         status = Status.FAIL if idle >= limit else Status.PASS
@@ -107,7 +122,10 @@ def unused_since_setup(ctx: CheckContext) -> Iterator[Finding]:
     keys = keys[keys["active"].fillna(False).astype(bool) & keys["has_console_password"].fillna(False).astype(bool)]
     for r in keys.itertuples(index=False):
         ev = [acct.ref(CREDENTIAL_REPORT, f"user={r.user_name} column=access_key_{r.slot}_last_used_date")]
-        if pd.isna(r.last_used):
+        if r.date_error:
+            yield ctx.error(f"the credential report's dates of access key {r.slot} of {r.user_name} are unreadable "
+                            f"({r.date_error})", resource_arn=r.resource_arn, resource_type="AwsIamAccessKey")
+        elif pd.isna(r.last_used):
             yield ctx.finding(Status.FAIL, resource_arn=r.resource_arn, resource_type="AwsIamAccessKey", evidence=ev,
                               detail=f"Console user {r.user_name} has active access key {r.slot}, created "
                                      f"{_d(r.last_rotated)} and never used (last_used_date={r.last_used_raw}).")

@@ -121,7 +121,9 @@ def _resource_applies(st: Statement, resource: str) -> bool:
 
 
 def _is_all_resources(pattern: str) -> bool:
-    return pattern.strip() in ("*", "arn:*", "arn:*:*", "arn:aws:*") or set(pattern.strip()) <= set("*:?")
+    """``*``, ``arn:*`` or ``arn:<partition>:*`` (any partition: aws, aws-us-gov, aws-cn ...)."""
+    p = pattern.strip()
+    return p in ("*", "arn:*", "arn:*:*") or set(p) <= set("*:?") or bool(re.fullmatch(r"arn:aws[a-z0-9-]*:\*", p))
 
 
 def _covers_all_resources(st: Statement) -> bool:
@@ -279,7 +281,8 @@ def iam_permissions_management() -> frozenset[str]:
     """The catalogued ``iam:`` actions of access level "Permissions management" (attach/put/create
     policies, passwords, keys ...): holding all of them on every resource, a principal can grant itself
     any permission, so it is administrator-equivalent whatever else it holds."""
-    return frozenset(a for a in catalog.actions_for_service("iam") if catalog.access_level(a) == "Permissions management")
+    iam = catalog.actions_for_service("iam")
+    return frozenset(a for a in iam if catalog.access_level(a) == "Permissions management")
 
 
 def is_admin_equivalent(documents: Documents, *, max_excluded: int = ADMIN_MAX_EXCLUDED_ACTIONS) -> bool:

@@ -279,7 +279,9 @@ def _deny_restrictions(statements: tuple[Statement, ...]) -> list[tuple[tuple[st
     return out
 
 
-def _entry(index: int, st: Statement, kind: str, value: str, actions: tuple[str, ...], positive: Positive) -> TrustEntry:
+def _entry(
+    index: int, st: Statement, kind: str, value: str, actions: tuple[str, ...], positive: Positive
+) -> TrustEntry:
     principal_kind, account_id, host, service = classify_principal(kind, value)
     provider = value if principal_kind == "federated" else None
     restricted: list[str] = [_CANONICAL_KEY[k] for k in _CANONICAL_KEY if k in positive and _restricts(k, positive[k])]

@@ -99,7 +99,7 @@ def gaad(users=(), groups=(), roles=(), policies=()) -> dict:  # noqa: ANN001, A
 
 def write_bundle(dest: Path, files: dict[str, Any], *, account_id: str = ACCT, errors: list[dict] = (),
                  regions: list[str] = ("us-east-1",), scope: str = "account", extra: dict | None = None,
-                 source: str = "aws") -> Path:
+                 source: str = "aws", partition: str = "aws") -> Path:
     w = BundleWriter(dest, account_id=account_id, scope=scope, source=source)
     for rel, content in files.items():
         if isinstance(content, str):
@@ -108,7 +108,7 @@ def write_bundle(dest: Path, files: dict[str, Any], *, account_id: str = ACCT, e
             w.write_json(rel, content)
     for e in errors:
         w.add_error(**e)
-    return w.finish(caller_identity={"Account": account_id, "Arn": f"arn:aws:iam::{account_id}:user/auditor",
+    return w.finish(caller_identity={"Account": account_id, "Arn": f"arn:{partition}:iam::{account_id}:user/auditor",
                                      "UserId": "AIDA"}, regions=regions, collected_at=NOW, extra=extra)
 
 
