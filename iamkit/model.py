@@ -689,7 +689,11 @@ class OrgModel:
             enabled = data["enabled_policy_types"]
             if isinstance(enabled, list):
                 types += [{"Type": t, "Status": "ENABLED"} if isinstance(t, str) else t for t in enabled]
-        return any(t.get("Type") == policy_type and t.get("Status", "ENABLED") == "ENABLED" for t in types)
+        wanted = [t for t in types if t.get("Type") == policy_type]
+        if any("Status" not in t for t in wanted):
+            raise EvidenceError(f"organizations/roots.json: the {policy_type} policy type has no Status, so whether "
+                                "it is enabled is unknown")
+        return any(t["Status"] == "ENABLED" for t in wanted)
 
     @cached_property
     def ous(self) -> pd.DataFrame:
@@ -721,7 +725,11 @@ class OrgModel:
         df = _frame(recs, ["id", "name", "email", "status", "parent_id"])
         ou_paths = dict(zip(self.ous["id"], self.ous["path"], strict=True)) if self.bundle.has(
             "organizations/ous.json") else {}
-        df["ou_path"] = df["parent_id"].map(lambda p: ou_paths.get(p, "/") if isinstance(p, str) else None)
+        root = self.root_id if self.bundle.has("organizations/roots.json") else ""
+        # directly under the root: "/"; under an OU missing from ous.json: None (unknown, never "/")
+        df["ou_path"] = df["parent_id"].map(
+            lambda p: "/" if isinstance(p, str) and (p == root or p.startswith("r-")) else ou_paths.get(p)
+            if isinstance(p, str) else None)
         return df
 
     @cached_property
@@ -758,17 +766,28 @@ class OrgModel:
         return out
 
     def account_chain(self, account_id: str) -> list[str]:
-        """Target ids from the root down to the account: [root, OU..., account] (empty: unknown account)."""
+        """Target ids from the root down to the account: [root, OU..., account] (empty: unknown account).
+
+        Raises :class:`EvidenceError` when the chain passes through an OU that ``ous.json`` lacks (its
+        parents, hence the policies attached above it, would be unknown) or the account has no parent."""
         parents = self._parents
         if account_id not in set(self.accounts["id"]):
             return []
+        root = self.root_id
+        ou_ids = set(self.ous["id"])
         chain, cur, seen = [account_id], parents.get(account_id), {account_id}
-        while isinstance(cur, str) and cur and cur not in seen:
+        while isinstance(cur, str) and cur and cur not in seen and cur != root:
+            if cur not in ou_ids:
+                raise EvidenceError(f"organizations/ous.json: OU {cur} (on the path of account {account_id}) is "
+                                    "missing, so the policies above it are unknown")
             seen.add(cur)
             chain.append(cur)
             cur = parents.get(cur)
-        if self.root_id and chain[-1] != self.root_id:
-            chain.append(self.root_id)
+        if not isinstance(cur, str) or not cur:
+            raise EvidenceError(f"organizations: the parent of {chain[-1]} (on the path of account {account_id}) "
+                                "is unknown")
+        if root and chain[-1] != root:
+            chain.append(root)
         return list(reversed(chain))
 
     @cached_property
@@ -778,5 +797,10 @@ class OrgModel:
     def scp_chain(self, account_id: str, policy_type: str = "SERVICE_CONTROL_POLICY") -> list[list[dict[str, Any]]]:
         """Policies of ``policy_type`` attached at each level (root, OU..., account), as dict rows."""
         rows = self._policy_rows
-        return [[rows[i] for i in self._policies_at.get(target, []) if i in rows and rows[i]["type"] == policy_type]
-                for target in self.account_chain(account_id)]
+        chain = self.account_chain(account_id)
+        absent = sorted({i for target in chain for i in self._policies_at.get(target, []) if i not in rows})
+        if absent:
+            raise EvidenceError(f"organizations/policies.json lacks {', '.join(absent)}, attached (targets.json) on "
+                                f"the path of account {account_id}")
+        return [[rows[i] for i in self._policies_at.get(target, []) if rows[i]["type"] == policy_type]
+                for target in chain]

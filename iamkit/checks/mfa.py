@@ -49,8 +49,8 @@ def privileged_without_mfa(ctx: CheckContext) -> Iterator[Finding]:
     users = adm[adm["principal_type"] == "user"]
     for arn, name, err in zip(users["principal_arn"], users["principal_name"], users["error"], strict=True):
         if err:
-            yield ctx.error(f"whether user {name} is administrator-equivalent is unknown: a policy that applies to "
-                            f"it is malformed ({err})", resource_arn=arn, resource_type="AwsIamUser")
+            yield ctx.error(f"whether user {name} is administrator-equivalent is unknown: {err}", resource_arn=arn,
+                            resource_type="AwsIamUser")
     admins = users[users["is_admin"]].merge(cr, left_on="principal_arn", right_on="arn", how="left")
     note = ctx.cr_note()
     for arn, name, pols, mfa, pw in zip(admins["principal_arn"], admins["principal_name"], admins["policies"],

@@ -113,7 +113,8 @@ def _doc_key(doc: dict[str, Any]) -> tuple[str, str]:
 def principal_admin(acct: AccountModel) -> pd.DataFrame:
     """One row per user/group/role: principal_arn, principal_type, principal_name, is_admin, policies
     (names of the policies that apply, incl. a user's groups'), missing (attached policies GAAD lacks),
-    error (why admin-equivalence could not be evaluated: a malformed policy; empty when it could).
+    error (why admin-equivalence could not be evaluated: a malformed policy, or attached policies GAAD
+    lacks while the known ones do not already make it admin; empty when it could).
 
     Admin-equivalence is evaluated once per distinct set of policies, so the cost grows with the number
     of distinct permission sets, not with the number of principals."""
@@ -162,6 +163,11 @@ def principal_admin(acct: AccountModel) -> pd.DataFrame:
         # a malformed policy leaves the verdict unknown: recorded in ``error``, the checks say ERROR
         admin = (not error and bool(known) and _may_be_admin([docs[k] for k in known])
                  and is_admin_equivalent([json.loads(docs[k]) for k in known]))
+        if error:
+            error = f"a policy that applies to it is malformed ({error})"
+        elif missing and not admin:  # the policies GAAD lacks could make it admin
+            error = (f"attached managed polic{'y' if len(missing) == 1 else 'ies'} {', '.join(missing)} not in "
+                     f"{AUTHORIZATION_DETAILS}")
         verdict[ks] = (bool(admin), missing, error)
     out["is_admin"] = out["keys"].map(lambda k: verdict[k][0]).astype(bool)
     out["missing"] = out["keys"].map(lambda k: list(verdict[k][1]))

@@ -306,3 +306,64 @@ def test_admin_with_a_small_service_denied_or_full_iam_is_privileged(tmp_path):
                                                       cred_row("bob", password=True), cred_row("carol", password=True))}
     got = by_resource(run(tmp_path, files, "iam.user.privileged_without_mfa"))
     assert got == {f"arn:aws:iam::{ACCT}:user/alice": "FAIL", f"arn:aws:iam::{ACCT}:user/bob": "FAIL"}
+
+
+# ---------------------------------------------------------------- organization evidence gaps (issue 11)
+def _org_files_with(tmp_path, name, **changes):  # noqa: ANN001, ANN202
+    """The organization bundle of _org_bundle with some files replaced."""
+    import json
+
+    from iamkit.evidence import Bundle
+
+    base = Bundle(_org_bundle(tmp_path / f"{name}-base"))
+    files = {rel: base.json(rel) for rel in base.manifest["files"]}
+    files.update({f"organizations/{k}.json": v for k, v in changes.items()})
+    assert json.dumps(files)  # still JSON
+    return write_bundle(tmp_path / name / "organization", files, account_id="123456789012", scope="organization",
+                        extra={"organization_id": "o-abc123", "management_account_id": "123456789012"})
+
+
+def test_scp_attached_but_absent_from_policies_is_an_error(tmp_path):
+    org = _org_files_with(tmp_path, "o", targets={
+        "p-FullAWSAccess": [{"TargetId": "r-root", "Type": "ROOT"}],
+        "p-deny1": [{"TargetId": "ou-work", "Type": "ORGANIZATIONAL_UNIT"}],
+        "p-gone": [{"TargetId": "ou-prod", "Type": "ORGANIZATIONAL_UNIT"}]})
+    got = _scp(run(tmp_path / "a", {}, org=org))
+    g = got["org.scp.guardrails_present"]
+    assert g.status == Status.ERROR and "p-gone" in g.detail and "policies.json" in g.detail
+
+
+def test_ou_absent_from_ous_is_an_error(tmp_path):
+    org = _org_files_with(tmp_path, "o", ous=[{"Id": "ou-prod", "Name": "Prod", "ParentId": "ou-work"}])
+    g = _scp(run(tmp_path / "a", {}, org=org))["org.scp.guardrails_present"]
+    assert g.status == Status.ERROR and "ou-work" in g.detail and "ous.json" in g.detail
+
+
+def test_policy_type_without_status_is_an_error(tmp_path):
+    org = _org_files_with(tmp_path, "o", roots={"Roots": [{"Id": "r-root", "Name": "Root", "PolicyTypes": [
+        {"Type": "SERVICE_CONTROL_POLICY"}]}]})
+    got = _scp(run(tmp_path / "a", {}, org=org))
+    assert got["org.scp.enabled"].status == Status.ERROR and "Status" in got["org.scp.enabled"].detail
+    assert got["org.scp.guardrails_present"].status == Status.ERROR
+
+
+def test_account_under_unknown_ou_has_no_path(tmp_path):
+    from iamkit.evidence import Bundle
+    from iamkit.model import OrgModel
+
+    org = OrgModel(Bundle(_org_files_with(tmp_path, "o", ous=[{"Id": "ou-work", "Name": "Workloads",
+                                                                 "ParentId": "r-root"}])))
+    paths = dict(zip(org.accounts["id"], org.accounts["ou_path"], strict=True))
+    assert paths["123456789012"] == "/" and paths[ORG_ACCT] == "/Workloads"
+    assert not isinstance(paths[ACCT], str)  # unknown, never "/"
+
+
+def test_admin_verdict_with_a_policy_gaad_lacks_is_an_error(tmp_path):
+    gone = "arn:aws:iam::aws:policy/NotInGaad"
+    files = {GAAD: gaad(users=[user("dora", attached=[gone]), user("eve", attached=[gone, ADMIN])],
+                        policies=[managed(ADMIN, allow())]),
+             "iam/credential_report.csv": cred_report(cred_row("<root_account>"), cred_row("dora", password=True),
+                                                      cred_row("eve", password=True))}
+    got = {f.resource_arn.rsplit("/", 1)[-1]: f for f in run(tmp_path, files, "iam.user.privileged_without_mfa")}
+    assert got["dora"].status == Status.ERROR and "NotInGaad" in got["dora"].detail
+    assert got["eve"].status == Status.FAIL  # admin through the policy GAAD has: the missing one cannot undo it
