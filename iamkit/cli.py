@@ -1,7 +1,7 @@
 """The ``iamkit`` command. Thin: parses arguments, calls the library, maps errors to exit codes.
 
-Exit codes: 0 done; 1 findings at or above ``--fail-on``; 2 bad input or usage; 3 some accounts
-failed (the rest completed). Errors print one line; ``--debug`` shows the traceback.
+Exit codes (decided by :mod:`iamkit.outcome`): 0 done; 1 a FAIL or ERROR at or above ``--fail-on``;
+2 bad input or usage; 3 some accounts or the organization's collection failed (the rest completed). Errors print one line; ``--debug`` shows the traceback.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from iamkit import __version__
 from iamkit.errors import BadInputError, IamkitError
 
 EPILOG = ("Credentials come only from the standard AWS chain (profile, SSO, environment, instance role). "
-          "Exit codes: 0 done, 1 findings at or above --fail-on, 2 bad input, 3 some accounts failed.")
+          "Exit codes: 0 done, 1 a FAIL or ERROR at or above --fail-on, 2 bad input, 3 some accounts or the "
+          "organization's collection failed.")
 
 
 def _source_options(p: argparse.ArgumentParser) -> None:
@@ -86,7 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="run folder to write")
     p.add_argument("--no-pdf", action="store_true", help="skip PDF rendering")
     p.add_argument("--fail-on", choices=["critical", "high", "medium", "low", "informational", "never"],
-                   help="exit 1 when a FAIL at or above this severity exists (default: from parameters)")
+                   help="exit 1 when a FAIL (without an accepted risk) or an ERROR at or above this severity exists "
+                        "(default: from parameters)")
     _run_options(p)
 
     p = sub.add_parser("render", help="re-render a run's reports from its evidence (no AWS)", epilog=EPILOG,
@@ -138,7 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--exceptions", type=Path, metavar="FILE",
                    help="accepted risks (YAML, see parameters/exceptions.yaml); expired or unmatched entries "
                         "are listed in exceptions_report.json")
-    p.add_argument("--fail-on", choices=["critical", "high", "medium", "low", "informational", "never"])
+    p.add_argument("--fail-on", choices=["critical", "high", "medium", "low", "informational", "never"],
+                   help="exit 1 when a FAIL (without an accepted risk) or an ERROR at or above this severity exists")
 
     sub.add_parser("policy", help="print the least-privilege IAM policy iamkit needs",
                    description="Print the IAM policy generated from the operations iamkit's collectors "
@@ -203,7 +206,7 @@ def _dispatch(args: argparse.Namespace, err: Console) -> int:
 
         result = render_run(args.run_dir, pdf=not args.no_pdf, workers=args.workers, progress=_monitor(args, err))
         _summary(err, result)
-        return 3 if result.failed else 0
+        return result.exit_code()
     if args.command == "diff":
         from iamkit.diff import diff_runs
 
@@ -285,7 +288,7 @@ def _assess(args: argparse.Namespace, err: Console) -> int:
     from iamkit.evidence import load_bundles
     from iamkit.exceptions import apply, load_exceptions, write_report
     from iamkit.exports import write_all
-    from iamkit.findings import Severity, Status
+    from iamkit.outcome import exit_code
     from iamkit.settings import load_settings
 
     settings = load_settings([Path(p) for p in args.parameters], fail_on=args.fail_on)
@@ -305,11 +308,7 @@ def _assess(args: argparse.Namespace, err: Console) -> int:
         counts[f.status.value] = counts.get(f.status.value, 0) + 1
     err.print(f"{len(findings)} findings from {len(bundles)} account(s): {json.dumps(counts)}; "
               f"written to {args.out}", highlight=False)
-    if settings.fail_on != "never":
-        limit = Severity(settings.fail_on).rank
-        if any(f.status == Status.FAIL and f.severity.rank <= limit and f.exception is None for f in findings):
-            return 1
-    return 0
+    return exit_code(findings, settings.fail_on)
 
 
 def _summary(err: Console, result) -> None:  # noqa: ANN001
@@ -318,6 +317,9 @@ def _summary(err: Console, result) -> None:  # noqa: ANN001
               f"{sum(1 for f in result.findings if f.status.value == 'FAIL')} failing findings", highlight=False)
     for a in result.failed:
         err.print(f"  failed {a['account_id']} at {a['stage']}: {a['error']}", highlight=False)
+    if result.organization_failed:
+        err.print(f"  failed organization evidence: {result.organization.get('error')} (the SCP and organization "
+                  "checks say ERROR)", highlight=False)
     print(f"Report index: {(result.run_dir / 'index.html').resolve()}")
 
 

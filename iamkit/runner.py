@@ -44,7 +44,8 @@ from iamkit.evidence import MANIFEST, Bundle, atomic_write, iso
 from iamkit.exceptions import apply as apply_exceptions
 from iamkit.exceptions import write_report as write_exception_report
 from iamkit.exports import write_all
-from iamkit.findings import Finding, Severity, Status, load_json, sort_key, write_json
+from iamkit.findings import Finding, Status, load_json, sort_key, write_json
+from iamkit.outcome import exit_code
 from iamkit.report.assessment import Assessment
 from iamkit.report.index import write_index
 from iamkit.report.render import render_account
@@ -106,20 +107,20 @@ class RunResult:
     run_dir: Path
     accounts: list[dict[str, Any]]
     findings: list[Finding]
+    organization: dict[str, Any] | None = None  # run.json's organization record (status ok | failed)
 
     @property
     def failed(self) -> list[dict[str, Any]]:
         return [a for a in self.accounts if a["status"] == "failed"]
 
+    @property
+    def organization_failed(self) -> bool:
+        return bool(self.organization) and self.organization.get("status") == "failed"
+
     def exit_code(self, fail_on: str = "never") -> int:
-        if self.failed:
-            return 3
-        if fail_on != "never":
-            limit = Severity(fail_on).rank
-            if any(f.status == Status.FAIL and f.severity.rank <= limit and f.exception is None
-                   for f in self.findings):
-                return 1
-        return 0
+        """See :mod:`iamkit.outcome`: 3 when accounts or the organization collection failed, 1 for a
+        FAIL or ERROR at or above ``fail_on``, else 0."""
+        return exit_code(self.findings, fail_on, incomplete=bool(self.failed) or self.organization_failed)
 
 
 def dask_client(address: str, timeout: str = "30s") -> Any:
@@ -502,7 +503,7 @@ class _Run:
                   failed=sum(1 for a in self.accounts.values() if a["status"] == "failed"))
         self.monitor.finish()
         self._log.close()
-        return RunResult(self.run_dir, doc["accounts"], all_findings)
+        return RunResult(self.run_dir, doc["accounts"], all_findings, organization=self.organization)
 
     def collect_organization(self, session: Any) -> Bundle | None:
         """The organization bundle (collected once per run) when the collection layer provides it."""
@@ -634,7 +635,7 @@ def render_run(run_dir: Path, *, pdf: bool = True, workers: int | None = None,
     atomic_write(path, json.dumps(doc, indent=1, default=str).encode())
     write_index(run_dir, doc, all_findings)
     monitor.finish()
-    return RunResult(run_dir, doc["accounts"], all_findings)
+    return RunResult(run_dir, doc["accounts"], all_findings, organization=doc.get("organization"))
 
 
 class JsonLinesMonitor(Monitor):

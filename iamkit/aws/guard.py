@@ -32,6 +32,11 @@ _IAM_PREFIX = {"accessanalyzer": "access-analyzer"}
 #: operations that need no IAM permission at all
 _NO_PERMISSION = frozenset({("sts", "GetCallerIdentity")})
 
+#: API operations authorized by an IAM action of another name (Service Authorization Reference):
+#: Access Analyzer's ListFindingsV2 is authorized by access-analyzer:ListFindings (there is no
+#: access-analyzer:ListFindingsV2 action)
+_AUTHORIZED_BY = {("accessanalyzer", "ListFindingsV2"): "access-analyzer:ListFindings"}
+
 
 def is_read_only(op: Operation) -> bool:
     return op in READ_ONLY_EXCEPTIONS or op[1].startswith(READ_ONLY_PREFIXES)
@@ -72,6 +77,9 @@ class Guard:
 
 
 def iam_action(op: Operation) -> str:
+    """The IAM action that authorizes an API operation."""
+    if op in _AUTHORIZED_BY:
+        return _AUTHORIZED_BY[op]
     service, name = op
     return f"{_IAM_PREFIX.get(service, service)}:{name}"
 
