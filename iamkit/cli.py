@@ -1,7 +1,8 @@
 """The ``iamkit`` command. Thin: parses arguments, calls the library, maps errors to exit codes.
 
 Exit codes (decided by :mod:`iamkit.outcome`): 0 done; 1 a FAIL or ERROR at or above ``--fail-on``;
-2 bad input or usage; 3 some accounts or the organization's collection failed (the rest completed). Errors print one line; ``--debug`` shows the traceback.
+2 bad input or usage; 3 some accounts or the organization's collection failed (the rest completed).
+Errors print one line; ``--debug`` shows the traceback.
 """
 
 from __future__ import annotations

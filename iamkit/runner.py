@@ -21,7 +21,6 @@ Decisions (see also docs/reports.md):
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 import os
 import platform
@@ -39,12 +38,13 @@ from iamkit import __version__
 from iamkit.aws.session import AwsTarget, open_session
 from iamkit.collect import ALL_OPERATIONS
 from iamkit.collect import bundle as collect_bundle
-from iamkit.errors import BadInputError, IamkitError
+from iamkit.errors import BadInputError, CollectionError, IamkitError
 from iamkit.evidence import MANIFEST, Bundle, atomic_write, iso
 from iamkit.exceptions import apply as apply_exceptions
 from iamkit.exceptions import write_report as write_exception_report
 from iamkit.exports import write_all
 from iamkit.findings import Finding, Status, load_json, sort_key, write_json
+from iamkit.model import OrgModel
 from iamkit.outcome import exit_code
 from iamkit.report.assessment import Assessment
 from iamkit.report.index import write_index
@@ -141,52 +141,55 @@ def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def _compatible(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Call ``fn`` with the keyword arguments it accepts (the collection interface grows options,
-    e.g. organization planning, and older versions simply do not take them)."""
-    params = inspect.signature(fn).parameters
-    given = {k: v for k, v in kwargs.items() if v is not None}
-    if any(p.kind == p.VAR_KEYWORD for p in params.values()):
-        return fn(*args, **given)
-    return fn(*args, **{k: v for k, v in given.items() if k in params})
+def _norm_ou(path: str) -> str:
+    """``/Workloads/Prod``, ``Workloads/Prod/`` and ``Root/Workloads/Prod`` -> ``Workloads/Prod``."""
+    parts = [x for x in path.strip().strip("/").split("/") if x]
+    return "/".join(parts[1:] if parts and parts[0].lower() == "root" else parts)
 
 
-def select_ous(targets: list[Any], selectors: list[str] | None) -> list[Any]:
-    """Targets inside any of the OUs ``selectors`` (OU ids, or paths from the root such as
-    "Workloads/Prod"; an OU includes everything below it). Without selectors: all targets."""
+def select_ous(targets: list[Any], selectors: list[str] | None, org: Any = None) -> list[Any]:
+    """Targets inside any of the OUs ``selectors``: OU ids (``ou-ab12-...``, or the root id) or paths from the
+    root (``Workloads/Prod``, ``/Workloads/Prod``, ``Root/Workloads/Prod``); an OU includes every account
+    below it. ``org`` is the run's :class:`~iamkit.model.OrgModel`. Without selectors: all targets. A
+    selector naming no OU of the organization, or a selection that matches no account, is bad input."""
     if not selectors:
         return list(targets)
-    if any(getattr(t, "ou_path", None) is None for t in targets):
-        raise BadInputError("organizational_units selects accounts of an organization: run with --org "
-                            "(the OU of an account is known only from the organization's data)")
-
-    def norm(p: str) -> str:
-        parts = [x for x in p.strip("/").split("/") if x]
-        return "/".join(parts[1:] if parts and parts[0].lower() == "root" else parts)
-
-    wanted = [norm(x) for x in selectors]
-    out = []
-    for t in targets:
-        path = norm(str(t.ou_path))
-        ids = set(getattr(t, "ou_ids", None) or []) | {getattr(t, "ou_id", None)}
-        if any(w in ids or path == w or path.startswith(w + "/") for w in wanted):
-            out.append(t)
+    if org is None:
+        raise BadInputError("organizational_units selects accounts of an organization: run with --org from the "
+                            "management account or a delegated administrator (the OU of an account is known only "
+                            "from the organization's data)")
+    ous = org.ous
+    by_path = {_norm_ou(str(p)): str(i) for i, p in zip(ous["id"], ous["path"], strict=True)}
+    ids = set(by_path.values()) | ({org.root_id} if org.root_id else set())
+    wanted: set[str] = set()
+    for sel in selectors:
+        sel_s = str(sel).strip()
+        if sel_s in ids:
+            wanted.add(sel_s)
+        elif _norm_ou(sel_s) in by_path:
+            wanted.add(by_path[_norm_ou(sel_s)])
+        elif _norm_ou(sel_s) == "" and org.root_id:
+            wanted.add(org.root_id)
+        else:
+            known = ", ".join(sorted(by_path)[:10])
+            raise BadInputError(f"organizational_units: '{sel}' is neither an OU id nor an OU path of the organization "
+                                f"(OU paths: {known or 'none'})")
+    out = [t for t in targets if wanted & set(org.account_chain(t.account_id))]
     if not out:
-        raise BadInputError(f"no account of the organization is in {', '.join(selectors)}")
+        raise BadInputError(f"no account of the run is in {', '.join(str(s) for s in selectors)}")
     return out
 
 
-def with_ou_paths(targets: list[Any], org_bundle: Bundle | None) -> list[Any]:
-    """Targets with ``ou_path`` filled from the organization evidence (OrgModel.accounts)."""
+def with_ou_paths(targets: list[Any], org: Any) -> list[Any]:
+    """Targets with ``ou_path`` filled from the organization evidence (OrgModel.accounts) when known."""
     from dataclasses import replace
 
-    from iamkit import model
-
-    if org_bundle is None or not hasattr(model, "OrgModel"):
-        raise BadInputError("organizational_units needs the organization's data: run with --org from the "
-                            "management account (or a delegated administrator)")
-    paths = {str(r.id): str(r.ou_path) for r in model.OrgModel(org_bundle).accounts.itertuples(index=False)}
-    return [t if getattr(t, "ou_path", None) else replace(t, ou_path=paths.get(t.account_id)) for t in targets]
+    if org is None:
+        return list(targets)
+    paths = {str(i): p for i, p in zip(org.accounts["id"], org.accounts["ou_path"], strict=True)
+             if isinstance(p, str)}
+    return [t if getattr(t, "ou_path", None) or t.account_id not in paths else replace(t, ou_path=paths[t.account_id])
+            for t in targets]
 
 
 def settings_fingerprint(opts: RunOptions) -> str:
@@ -427,11 +430,13 @@ class _Run:
             opts.target.session_name = f"iamkit-{opts.run_id}"
         session = open_session(opts.target, ALL_OPERATIONS)
         s = opts.settings
-        targets = _compatible(collect_bundle.plan_accounts, session, accounts=s.accounts,
-                              organizational_units=s.organizational_units)
+        targets = collect_bundle.plan_accounts(session, accounts=s.accounts)
         org_bundle = self.collect_organization(session)
-        if s.organizational_units:
-            targets = select_ous(with_ou_paths(targets, org_bundle), s.organizational_units)
+        org = OrgModel(org_bundle) if org_bundle is not None else None
+        if s.organizational_units and org is None and self.organization and self.organization.get("error"):
+            raise CollectionError(f"organizational_units needs the organization's data, whose collection failed: "
+                                  f"{self.organization['error']}")
+        targets = with_ou_paths(select_ous(targets, s.organizational_units, org), org)
         for t in targets:
             self.accounts[t.account_id] = {"account_id": t.account_id, "name": t.name,
                                            "ou_path": getattr(t, "ou_path", None), "status": "pending"}

@@ -122,3 +122,34 @@ def run(tmp_path: Path, files: dict[str, Any], check_id: str | None = None, *, o
 
 def by_resource(findings: list[Finding]) -> dict[str, str]:
     return {f.resource_arn: f.status.value for f in findings}
+
+
+def write_org_bundle(tmp_path: Path, scps: bool = True, guard: bool = True) -> Path:
+    """An organization bundle: root r-root > Workloads (ou-work) > Prod (ou-prod); mgmt 123456789012 under the
+    root, ACCT in Prod, 444455556666 in Workloads; FullAWSAccess at the root, deny-leave on Workloads."""
+    full = {"Id": "p-FullAWSAccess", "Arn": "arn:aws:organizations::aws:policy/service_control_policy/p-FullAWSAccess",
+            "Name": "FullAWSAccess", "Type": "SERVICE_CONTROL_POLICY", "AwsManaged": True}
+    deny = {"Id": "p-deny1",
+            "Arn": "arn:aws:organizations::123456789012:policy/o-abc123/service_control_policy/p-deny1",
+            "Name": "deny-leave", "Type": "SERVICE_CONTROL_POLICY", "AwsManaged": False}
+    files = {
+        "organizations/organization.json": {"Organization": {"Id": "o-abc123", "MasterAccountId": "123456789012"}},
+        "organizations/roots.json": {"Roots": [{"Id": "r-root", "Name": "Root", "PolicyTypes": [
+            {"Type": "SERVICE_CONTROL_POLICY", "Status": "ENABLED"}] if scps else []}]},
+        "organizations/ous.json": [{"Id": "ou-prod", "Name": "Prod", "ParentId": "ou-work"},
+                                   {"Id": "ou-work", "Name": "Workloads", "ParentId": "r-root"}],
+        "organizations/accounts.json": {"Accounts": [
+            {"Id": "123456789012", "Name": "mgmt", "Status": "ACTIVE", "ParentId": "r-root"},
+            {"Id": ACCT, "Name": "prod", "Status": "ACTIVE", "ParentId": "ou-prod"},
+            {"Id": "444455556666", "Name": "dev", "Status": "ACTIVE", "ParentId": "ou-work"}]},
+        "organizations/policies.json": [
+            {"PolicySummary": full, "Content": '{"Version":"2012-10-17","Statement":[{"Effect":"Allow",'
+                                               '"Action":"*","Resource":"*"}]}'},
+            {"PolicySummary": deny, "Content": '{"Version":"2012-10-17","Statement":[{"Effect":"Deny",'
+                                               '"Action":"organizations:LeaveOrganization","Resource":"*"}]}'}],
+        "organizations/targets.json": {"p-FullAWSAccess": [{"TargetId": "r-root", "Type": "ROOT"}],
+                                       "p-deny1": [{"TargetId": "ou-work", "Type": "ORGANIZATIONAL_UNIT"}] if guard
+                                       else []},
+    }
+    return write_bundle(tmp_path / "org" / "organization", files, account_id="123456789012", scope="organization",
+                        extra={"organization_id": "o-abc123", "management_account_id": "123456789012"})

@@ -14,7 +14,10 @@ from tests.checks.helpers import (
     run,
     user,
     write_bundle,
+    write_org_bundle,
 )
+
+_org_bundle = write_org_bundle
 
 R = f"arn:aws:iam::{ACCT}:role/"
 GAAD = "iam/authorization_details.json"
@@ -50,35 +53,6 @@ ROLES = [
                                             "sts:AssumeRoleWithSAML"), path="/aws-reserved/sso.amazonaws.com/"),
 ]
 SETTINGS = {"trusted_account_ids": [PARTNER], "known_vendor_accounts": {VENDOR: "Acme SaaS"}}
-
-
-def _org_bundle(tmp_path, scps=True, guard=True):  # noqa: ANN001, ANN201
-    full = {"Id": "p-FullAWSAccess", "Arn": "arn:aws:organizations::aws:policy/service_control_policy/p-FullAWSAccess",
-            "Name": "FullAWSAccess", "Type": "SERVICE_CONTROL_POLICY", "AwsManaged": True}
-    deny = {"Id": "p-deny1",
-            "Arn": "arn:aws:organizations::123456789012:policy/o-abc123/service_control_policy/p-deny1",
-            "Name": "deny-leave", "Type": "SERVICE_CONTROL_POLICY", "AwsManaged": False}
-    files = {
-        "organizations/organization.json": {"Organization": {"Id": "o-abc123", "MasterAccountId": "123456789012"}},
-        "organizations/roots.json": {"Roots": [{"Id": "r-root", "Name": "Root", "PolicyTypes": [
-            {"Type": "SERVICE_CONTROL_POLICY", "Status": "ENABLED"}] if scps else []}]},
-        "organizations/ous.json": [{"Id": "ou-prod", "Name": "Prod", "ParentId": "ou-work"},
-                                   {"Id": "ou-work", "Name": "Workloads", "ParentId": "r-root"}],
-        "organizations/accounts.json": {"Accounts": [
-            {"Id": "123456789012", "Name": "mgmt", "Status": "ACTIVE", "ParentId": "r-root"},
-            {"Id": ACCT, "Name": "prod", "Status": "ACTIVE", "ParentId": "ou-prod"},
-            {"Id": ORG_ACCT, "Name": "dev", "Status": "ACTIVE", "ParentId": "ou-work"}]},
-        "organizations/policies.json": [
-            {"PolicySummary": full, "Content": '{"Version":"2012-10-17","Statement":[{"Effect":"Allow",'
-                                               '"Action":"*","Resource":"*"}]}'},
-            {"PolicySummary": deny, "Content": '{"Version":"2012-10-17","Statement":[{"Effect":"Deny",'
-                                               '"Action":"organizations:LeaveOrganization","Resource":"*"}]}'}],
-        "organizations/targets.json": {"p-FullAWSAccess": [{"TargetId": "r-root", "Type": "ROOT"}],
-                                       "p-deny1": [{"TargetId": "ou-work", "Type": "ORGANIZATIONAL_UNIT"}] if guard
-                                       else []},
-    }
-    return write_bundle(tmp_path / "org" / "organization", files, account_id="123456789012", scope="organization",
-                        extra={"organization_id": "o-abc123", "management_account_id": "123456789012"})
 
 
 def test_role_trust_checks(tmp_path):

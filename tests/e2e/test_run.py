@@ -18,7 +18,7 @@ from iamkit.collect import bundle as collect_bundle
 from iamkit.demo.seed import scenario, seed
 from iamkit.demo.standin import ROOTS
 from iamkit.diff import diff_runs
-from iamkit.errors import CollectionError
+from iamkit.errors import BadInputError, CollectionError
 from iamkit.runner import RunOptions, run
 from iamkit.settings import load_settings
 
@@ -134,3 +134,55 @@ def test_killed_run_resumed_gives_the_same_findings(fresh_standin, tmp_path):
         assert accts[a].get("evidence_reused") is True
         assert json.loads((out / "evidence" / a / "manifest.json").read_text())["collected_at"] == first[a]
     assert keyset(out) == keyset(tmp_path / "full")
+
+
+def _ou_ids(url: str) -> dict[str, str]:
+    """OU path -> id on the seeded stand-in (moto generates the ids)."""
+    from iamkit.demo.seed import client
+
+    org = client(url, "organizations", "123456789012")
+    out: dict[str, str] = {}
+
+    def walk(parent: str, prefix: str) -> None:
+        for ou in org.list_organizational_units_for_parent(ParentId=parent)["OrganizationalUnits"]:
+            out[f"{prefix}{ou['Name']}"] = ou["Id"]
+            walk(ou["Id"], f"{prefix}{ou['Name']}/")
+
+    walk(org.list_roots()["Roots"][0]["Id"], "")
+    return out
+
+
+def test_ou_selection_by_id_and_by_path_on_the_demo_organization(fresh_standin, tmp_path):
+    """parameters/example-organization.yaml selects "Workloads/Prod" and "Security"; docs/reports.md
+    promises OU ids too. Both select exactly the accounts below those OUs, end to end."""
+    seed(fresh_standin.url)
+    ous = _ou_ids(fresh_standin.url)
+    by_ou = {a.get("ou"): a["id"] for a in scenario()["accounts"]}
+    for name, selectors in (("paths", ["Workloads/Prod", "/Security"]),
+                            ("ids", [ous["Workloads/Prod"], ous["Security"]]),
+                            ("mixed", ["Workloads/Prod", ous["Security"]])):
+        settings = load_settings(organizational_units=selectors)
+        result = run(RunOptions(**{**org_opts(fresh_standin, tmp_path / name).__dict__, "settings": settings}))
+        assert result.exit_code() == 0, result.accounts
+        got = {a["account_id"]: a["ou_path"] for a in result.accounts}
+        assert got == {by_ou["Workloads/Prod"]: "/Workloads/Prod", by_ou["Security"]: "/Security"}, name
+        assert {f.account_id for f in result.findings} == set(got)
+    bad = load_settings(organizational_units=["ou-zzzz-nothere1"])
+    with pytest.raises(BadInputError, match="neither an OU id nor an OU path"):
+        run(RunOptions(**{**org_opts(fresh_standin, tmp_path / "bad").__dict__, "settings": bad}))
+
+
+def test_failed_organization_collection_exits_3_and_the_index_says_so(fresh_standin, tmp_path, monkeypatch):
+    seed(fresh_standin.url)
+
+    def broken(*_a, **_k):
+        raise CollectionError("cannot read the organization: DescribeOrganization: AccessDeniedException: no")
+
+    monkeypatch.setattr(collect_bundle, "collect_organization", broken)
+    result = run(org_opts(fresh_standin, tmp_path / "run", workers=2))
+    assert result.organization_failed and result.exit_code() == 3
+    assert not result.failed  # the accounts themselves were assessed
+    doc = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert doc["organization"]["status"] == "failed" and "AccessDeniedException" in doc["organization"]["error"]
+    index = (tmp_path / "run" / "index.html").read_text()
+    assert "Organization evidence" in index and "failed" in index and "AccessDeniedException" in index

@@ -8,26 +8,58 @@ import pytest
 
 from iamkit.collect.bundle import AccountTarget
 from iamkit.errors import BadInputError
-from iamkit.runner import select_ous
+from iamkit.evidence import Bundle
+from iamkit.model import OrgModel
+from iamkit.runner import select_ous, with_ou_paths
 from iamkit.settings import load_settings
+from tests.checks.helpers import write_org_bundle
 from tests.conftest import ROOT
 
-T = [AccountTarget("111111111111", "prod", "Root/Workloads/Prod"),
-     AccountTarget("222222222222", "dev", "Root/Workloads/Dev"),
-     AccountTarget("333333333333", "sec", "Root/Security")]
+MGMT, PROD, DEV = "123456789012", "111122223333", "444455556666"
+T = [AccountTarget(MGMT, "mgmt"), AccountTarget(PROD, "prod"), AccountTarget(DEV, "dev")]
 
 
-def test_select_by_ou_path_includes_children():
-    assert [t.account_id for t in select_ous(T, ["Workloads"])] == ["111111111111", "222222222222"]
-    assert [t.account_id for t in select_ous(T, ["Root/Security"])] == ["333333333333"]
-    assert select_ous(T, None) == T
+@pytest.fixture
+def org(tmp_path: Path) -> OrgModel:
+    """A real OrgModel: root r-root > Workloads (ou-work: DEV) > Prod (ou-prod: PROD); MGMT under the root."""
+    return OrgModel(Bundle(write_org_bundle(tmp_path)))
 
 
-def test_select_unknown_ou_or_without_org_is_bad_input():
-    with pytest.raises(BadInputError, match="no account"):
-        select_ous(T, ["Nope"])
+@pytest.mark.parametrize(
+    ("selectors", "expected"),
+    [
+        (["Workloads"], [PROD, DEV]),  # an OU includes everything below it
+        (["/Workloads/Prod"], [PROD]),
+        (["Root/Workloads/Prod"], [PROD]),
+        (["Workloads/Prod/"], [PROD]),
+        (["ou-prod"], [PROD]),  # by id
+        (["ou-work"], [PROD, DEV]),
+        (["r-root"], [MGMT, PROD, DEV]),
+        (["ou-prod", "Workloads"], [PROD, DEV]),
+    ],
+)
+def test_select_by_ou_id_or_path(org, selectors, expected):
+    assert [t.account_id for t in select_ous(T, selectors, org)] == expected
+
+
+def test_without_selectors_every_target(org):
+    assert select_ous(T, None, org) == T and select_ous(T, [], None) == T
+
+
+def test_unknown_ou_without_org_or_empty_selection_is_bad_input(org):
+    with pytest.raises(BadInputError, match="'Nope' is neither an OU id nor an OU path"):
+        select_ous(T, ["Nope"], org)
+    with pytest.raises(BadInputError, match="'ou-zzzz' is neither"):
+        select_ous(T, ["ou-zzzz"], org)
     with pytest.raises(BadInputError, match="--org"):
-        select_ous([AccountTarget("111111111111")], ["Workloads"])
+        select_ous(T, ["Workloads"], None)
+    with pytest.raises(BadInputError, match="no account of the run"):
+        select_ous([AccountTarget(MGMT)], ["Workloads"], org)
+
+
+def test_ou_paths_filled_from_the_organization(org):
+    assert {t.account_id: t.ou_path for t in with_ou_paths(T, org)} == {
+        MGMT: "/", PROD: "/Workloads/Prod", DEV: "/Workloads"}
 
 
 @pytest.mark.parametrize("name", ["example-account.yaml", "example-organization.yaml", "demo.yaml"])
