@@ -285,25 +285,26 @@ def _collect(args: argparse.Namespace, err: Console, target, accounts, progress)
 
 
 def _assess(args: argparse.Namespace, err: Console) -> int:
-    from iamkit.checks import assess
     from iamkit.evidence import load_bundles
-    from iamkit.exceptions import apply, load_exceptions, write_report
+    from iamkit.exceptions import write_report
     from iamkit.exports import write_all
+    from iamkit.findings import sort_key
     from iamkit.outcome import exit_code
+    from iamkit.report.assessment import Assessment
     from iamkit.settings import load_settings
 
     settings = load_settings([Path(p) for p in args.parameters], fail_on=args.fail_on)
-    exc_file = args.exceptions or (Path(settings.exceptions_file) if settings.exceptions_file else None)
-    entries = load_exceptions(exc_file) if exc_file else []
     bundles, org = load_bundles(args.evidence)
-    findings, unused = apply(assess(bundles, settings, org), entries)
+    assessment = Assessment.build(bundles, org, settings, exceptions=[args.exceptions])
+    findings = sorted((f for b in bundles for f in assessment.findings(b)), key=sort_key)
     args.out.mkdir(parents=True, exist_ok=True)
     write_all(findings, args.out)
-    if exc_file:
+    if assessment.risks:
+        unused = assessment.exception_report(findings)
         write_report(unused, args.out / "exceptions_report.json")
         for row in unused:
-            err.print(f"exception {row['check_id']} ({row.get('resource') or '*'}, owner {row['owner']}): "
-                      f"{row['message']}", highlight=False)
+            err.print(f"exception {row['check_id']} ({row.get('resource') or '*'}, owner {row['owner']}, "
+                      f"{row['file']}): {row['message']}", highlight=False)
     counts: dict[str, int] = {}
     for f in findings:
         counts[f.status.value] = counts.get(f.status.value, 0) + 1

@@ -14,8 +14,12 @@ A matching entry that has not expired is attached to the finding (``finding.exce
 finding is a FAIL or MANUAL (a PASS, ERROR or NOT_APPLICABLE has no risk to accept); the status is kept,
 so a report shows the FAIL *and* that it is accepted, never hides it. Expiry is judged against the
 finding's ``observed_at`` (the bundle's collection time), so re-assessing old evidence is reproducible.
-Expired entries and entries that matched no failing finding (e.g. the risk was fixed) are returned by
-:func:`apply` so the CLI and the report can list them (``exceptions_report.json``).
+
+One register, applied in one place: :func:`load_register` merges every source (the parameters'
+``exceptions_file`` and ``iamkit assess --exceptions``; an entry present in both counts once),
+:class:`~iamkit.report.assessment.Assessment` attaches it to each account's findings as they are made
+(:func:`apply`), and :func:`unused_entries` reports, over all the findings of a run, the entries
+that expired or matched no failing finding (``exceptions_report.json``), naming the file of each.
 """
 
 from __future__ import annotations
@@ -68,6 +72,10 @@ class ExceptionEntry(BaseModel):
         return f"{self.check_id} account={self.account or '*'} resource={self.resource or '*'} (owner {self.owner})"
 
 
+    def risk(self) -> AcceptedRisk:
+        return AcceptedRisk(reason=self.reason, owner=self.owner, expires=self.expires.isoformat())
+
+
 class ExceptionsFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     exceptions: list[ExceptionEntry] = Field(default_factory=list)
@@ -93,42 +101,64 @@ def load_exceptions(path: Path | str) -> list[ExceptionEntry]:
     return parsed.exceptions
 
 
-def apply(findings: Iterable[Finding], entries: list[ExceptionEntry]) -> tuple[list[Finding], list[dict[str, Any]]]:
-    """Attach matching unexpired entries; return (findings, report rows of expired/unmatched entries).
+def load_register(paths: Iterable[Path | str | None]) -> list[tuple[str, ExceptionEntry]]:
+    """``(source file, entry)`` of every file given (None skipped), in order; an entry that several files
+    (or the same file given twice) contain is kept once, with its first file."""
+    seen: set[ExceptionEntry] = set()
+    out: list[tuple[str, ExceptionEntry]] = []
+    done: set[Path] = set()
+    for path in paths:
+        if path is None or Path(path).resolve() in done:
+            continue
+        done.add(Path(path).resolve())
+        for e in load_exceptions(path):
+            if e not in seen:
+                seen.add(e)
+                out.append((str(path), e))
+    return out
 
-    The first matching unexpired entry (file order) wins. Report rows: ``{entry..., state: expired |
-    unmatched, matched: n}``; an expired entry that still matches findings is listed with their count.
-    """
+
+def _entries(entries: list[ExceptionEntry] | list[tuple[str, ExceptionEntry]]) -> list[tuple[str, ExceptionEntry]]:
+    return [e if isinstance(e, tuple) else ("", e) for e in entries]
+
+
+def apply(findings: Iterable[Finding], entries: list[ExceptionEntry] | list[tuple[str, ExceptionEntry]]
+          ) -> list[Finding]:
+    """Findings with the first matching unexpired entry (register order) attached to each FAIL/MANUAL."""
     findings = list(findings)
-    if not entries:
-        return findings, []
-    by_check: dict[str, list[tuple[int, ExceptionEntry]]] = {}
-    for i, e in enumerate(entries):
-        by_check.setdefault(e.check_id, []).append((i, e))
-    used = [0] * len(entries)
-    expired_hits = [0] * len(entries)
+    by_check: dict[str, list[ExceptionEntry]] = {}
+    for _src, e in _entries(entries):
+        by_check.setdefault(e.check_id, []).append(e)
+    if not by_check:
+        return findings
     out = []
     for f in findings:
         risk = None
-        for i, e in by_check.get(f.check_id, ()) if f.status in ACCEPTABLE else ():
-            if not e.matches(f):
-                continue
-            if e.expired_at(f.observed_at.date()):
-                expired_hits[i] += 1
-                continue
-            used[i] += 1
-            risk = AcceptedRisk(reason=e.reason, owner=e.owner, expires=e.expires.isoformat())
-            break
+        for e in by_check.get(f.check_id, ()) if f.status in ACCEPTABLE else ():
+            if e.matches(f) and not e.expired_at(f.observed_at.date()):
+                risk = e.risk()
+                break
         out.append(f if risk is None else f.model_copy(update={"exception": risk}))
-    report = []
-    for i, e in enumerate(entries):
-        if used[i]:
+    return out
+
+
+def unused_entries(findings: Iterable[Finding], entries: list[ExceptionEntry] | list[tuple[str, ExceptionEntry]]
+                   ) -> list[dict[str, Any]]:
+    """Report rows of the entries that expired or matched no FAIL/MANUAL finding among ``findings`` (all the
+    findings of a run, already carrying their accepted risks): ``{entry..., file, state: expired |
+    unmatched, matched: n, message}``. An expired entry is listed with the findings it would still match."""
+    findings = [f for f in findings if f.status in ACCEPTABLE]
+    rows = []
+    for src, e in _entries(entries):
+        mine = [f for f in findings if e.matches(f)]
+        if any(f.exception == e.risk() for f in mine):
             continue
-        state = "expired" if expired_hits[i] else "unmatched"
-        report.append({**e.model_dump(mode="json"), "state": state, "matched": expired_hits[i],
-                       "message": (f"expired on {e.expires.isoformat()} and no longer applies to {expired_hits[i]} "
-                                   "finding(s)") if state == "expired" else "matched no FAIL or MANUAL finding"})
-    return out, report
+        expired = sum(1 for f in mine if e.expired_at(f.observed_at.date()))
+        state = "expired" if expired else "unmatched"
+        rows.append({**e.model_dump(mode="json"), "file": src, "state": state, "matched": expired,
+                     "message": (f"expired on {e.expires.isoformat()} and no longer applies to {expired} finding(s)")
+                     if state == "expired" else "matched no FAIL or MANUAL finding"})
+    return rows
 
 
 def write_report(rows: list[dict[str, Any]], path: Path) -> None:

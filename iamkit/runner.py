@@ -40,7 +40,6 @@ from iamkit.collect import ALL_OPERATIONS
 from iamkit.collect import bundle as collect_bundle
 from iamkit.errors import BadInputError, CollectionError, IamkitError
 from iamkit.evidence import MANIFEST, Bundle, atomic_write, iso
-from iamkit.exceptions import apply as apply_exceptions
 from iamkit.exceptions import write_report as write_exception_report
 from iamkit.exports import write_all
 from iamkit.findings import Finding, Status, load_json, sort_key, write_json
@@ -212,6 +211,7 @@ class _Run:
         self.accounts: dict[str, dict[str, Any]] = {}
         self.organization: dict[str, Any] | None = None
         self.findings: dict[str, list[Finding]] = {}
+        self.assessment: Assessment | None = None
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self._log = (self.run_dir / "run.log.jsonl").open("a", encoding="utf-8")
         self._logs: dict[str, IO[str]] = {}
@@ -471,7 +471,7 @@ class _Run:
                     bundles[futures[fut]] = b
         # one assessment over every bundle of the run (org context from the management account)
         every = [*bundles.values(), *(Bundle(self.evidence_root / a) for a in self.findings)]
-        assessment = Assessment.build(every, org_bundle, s)
+        assessment = self.assessment = Assessment.build(every, org_bundle, s)
         for aid in sorted(bundles):
             found = self.assess(bundles[aid], assessment)
             if found is None:
@@ -536,10 +536,9 @@ class _Run:
 
     def write_exports(self, all_findings: list[Finding]) -> None:
         write_all(all_findings, self.run_dir)
-        entries = Assessment(self.opts.settings, [], None).exceptions()
-        if entries:
-            _, report = apply_exceptions(all_findings, entries)
-            write_exception_report(report, self.run_dir / "exceptions_report.json")
+        if self.assessment is not None and self.assessment.risks:
+            write_exception_report(self.assessment.exception_report(all_findings),
+                                   self.run_dir / "exceptions_report.json")
 
     @property
     def resolved_parameters(self) -> Path:
@@ -635,6 +634,8 @@ def render_run(run_dir: Path, *, pdf: bool = True, workers: int | None = None,
             fut.result()
     all_findings = sorted((f for fs in results.values() for f in fs), key=sort_key)
     write_all(all_findings, run_dir)
+    if assessment.risks:
+        write_exception_report(assessment.exception_report(all_findings), run_dir / "exceptions_report.json")
     doc["accounts"] = [accounts[k] for k in sorted(accounts)]
     doc["rendered_at"] = iso(datetime.now(UTC))
     atomic_write(path, json.dumps(doc, indent=1, default=str).encode())

@@ -4,11 +4,12 @@ import json
 import subprocess
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from iamkit.errors import BadInputError
-from iamkit.exceptions import apply, load_exceptions
+from iamkit.exceptions import apply, load_exceptions, unused_entries
 from iamkit.findings import Finding, Severity, Status
 
 
@@ -37,7 +38,8 @@ exceptions:
     ci = _f("arn:aws:iam::111122223333:user/ci-bot#access_key_1")
     old = _f("arn:aws:iam::111122223333:user/old-bot#access_key_1")
     other = _f("arn:aws:iam::111122223333:user/alice#access_key_1")
-    out, report = apply([ci, old, other], entries)
+    out = apply([ci, old, other], entries)
+    report = unused_entries(out, entries)
     assert out[0].exception is not None and out[0].exception.owner == "ops" and out[0].status == Status.FAIL
     assert out[1].exception is None and out[2].exception is None
     states = {(r["check_id"], r["state"]) for r in report}
@@ -49,7 +51,8 @@ exceptions:
 def test_account_filter(tmp_path):
     p = _write(tmp_path, "exceptions:\n  - {check_id: iam.access_key.rotated, account: '999999999999', "
                          "reason: r, owner: o, expires: 2030-01-01}\n")
-    out, report = apply([_f("arn:x")], load_exceptions(p))
+    out = apply([_f("arn:x")], load_exceptions(p))
+    report = unused_entries(out, load_exceptions(p))
     assert out[0].exception is None and report[0]["state"] == "unmatched"
 
 
@@ -99,16 +102,62 @@ def test_cli_assess_writes_exports_and_exception_report(tmp_path):
     assert "matched no FAIL or MANUAL finding" in proc.stderr
 
 
-def test_assess_applies_exceptions_file_from_settings(tmp_path):
-    from iamkit.checks import assess
+def test_assessment_applies_exceptions_file_from_settings(tmp_path):
     from iamkit.evidence import Bundle
+    from iamkit.report.assessment import Assessment
     from iamkit.settings import load_settings
     from tests.checks.helpers import cred_report, cred_row, write_bundle
 
-    b = write_bundle(tmp_path / "evidence" / "111122223333", {"iam/credential_report.csv": cred_report(
-        cred_row("<root_account>"), cred_row("ci-bot", keys=[{"rotated": 400, "used": 1}]))})
+    b = Bundle(write_bundle(tmp_path / "evidence" / "111122223333", {"iam/credential_report.csv": cred_report(
+        cred_row("<root_account>"), cred_row("ci-bot", keys=[{"rotated": 400, "used": 1}]))}))
     p = _write(tmp_path, "exceptions:\n  - {check_id: iam.access_key.rotated, resource: '*ci-bot*', reason: r, "
                          "owner: o, expires: 2030-01-01}\n")
-    [rot] = [f for f in assess([Bundle(b)], load_settings(exceptions_file=str(p)))
+    [rot] = [f for f in Assessment.build([b], None, load_settings(exceptions_file=str(p))).findings(b)
              if f.check_id == "iam.access_key.rotated"]
     assert rot.status == Status.FAIL and rot.exception is not None and rot.exception.owner == "o"
+
+
+def test_both_sources_applied_once_with_one_report(tmp_path, capsys):
+    """exceptions_file in the parameters AND --exceptions: every entry of both files counts, the shared entry
+    once, and the unmatched entries of BOTH files are reported (each naming its file)."""
+    from iamkit.cli import main
+    from tests.checks.helpers import cred_report, cred_row, write_bundle
+
+    write_bundle(tmp_path / "evidence" / "111122223333", {"iam/credential_report.csv": cred_report(
+        cred_row("<root_account>"), cred_row("ci-bot", keys=[{"rotated": 400, "used": 1}]))})
+    shared = "  - {check_id: iam.access_key.rotated, resource: '*ci-bot*', reason: r, owner: o, expires: 2030-01-01}\n"
+    a = tmp_path / "a.yaml"
+    a.write_text("exceptions:\n" + shared + "  - {check_id: iam.support_role, reason: a, owner: o, "
+                 "expires: 2030-01-01}\n")
+    b = tmp_path / "b.yaml"
+    b.write_text("exceptions:\n" + shared + "  - {check_id: iam.root.mfa_enabled, reason: b, owner: o, "
+                 "expires: 2020-01-01}\n")
+    params = tmp_path / "p.yaml"
+    params.write_text(f"exceptions_file: {a}\n")
+    out = tmp_path / "out"
+    assert main(["--quiet", "assess", str(tmp_path / "evidence"), "--out", str(out), "--parameters", str(params),
+                 "--exceptions", str(b)]) == 0
+    report = json.loads((out / "exceptions_report.json").read_text())
+    assert sorted((r["check_id"], Path(r["file"]).name, r["state"]) for r in report) == [
+        ("iam.root.mfa_enabled", "b.yaml", "expired"), ("iam.support_role", "a.yaml", "unmatched")]
+    [rot] = [f for f in json.loads((out / "findings.json").read_text()) if f["check_id"] == "iam.access_key.rotated"]
+    assert rot["exception"]["reason"] == "r"
+    err = capsys.readouterr().err
+    assert "a.yaml" in err and "b.yaml" in err
+
+
+def test_expired_entry_reported_with_the_findings_it_would_match(tmp_path):
+    from iamkit.evidence import Bundle
+    from iamkit.exceptions import load_register, unused_entries
+    from iamkit.report.assessment import Assessment
+    from iamkit.settings import load_settings
+    from tests.checks.helpers import cred_report, cred_row, write_bundle
+
+    b = Bundle(write_bundle(tmp_path / "e" / "111122223333", {"iam/credential_report.csv": cred_report(
+        cred_row("<root_account>"), cred_row("ci-bot", keys=[{"rotated": 400, "used": 1}]))}))
+    p = _write(tmp_path, "exceptions:\n  - {check_id: iam.access_key.rotated, resource: '*ci-bot*', reason: r, "
+                         "owner: o, expires: 2026-10-31}\n")  # the day before the bundle's collection
+    found = Assessment.build([b], None, load_settings(exceptions_file=str(p))).findings(b)
+    assert all(f.exception is None for f in found)
+    [row] = unused_entries(found, load_register([p, p]))  # the same file twice: one entry
+    assert row["state"] == "expired" and row["matched"] == 1

@@ -84,15 +84,11 @@ def assess_account(bundle: Bundle, settings: Settings, org: OrgModel | Bundle | 
 
 
 def assess(bundles: Iterable[Bundle], settings: Settings, org: OrgModel | Bundle | None = None) -> list[Finding]:
-    """Findings of every check on every bundle; accepted risks of ``settings.exceptions_file`` (if set)
-    are attached (use :func:`iamkit.exceptions.apply` directly to also get the expired/unmatched entries)."""
+    """Findings of every check on every bundle, as the checks give them: accepted risks are attached by
+    :class:`iamkit.report.assessment.Assessment`, the one place that applies them."""
     bundles = list(bundles)
     org_m = org_model(org, bundles) if isinstance(org, Bundle) else org
     out: list[Finding] = []
     for b in bundles:
         out.extend(assess_account(b, settings, org_m))
-    if settings.exceptions_file:
-        from iamkit.exceptions import apply, load_exceptions
-
-        out, _unused = apply(out, load_exceptions(settings.exceptions_file))
     return sorted(out, key=sort_key)

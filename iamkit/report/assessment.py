@@ -4,7 +4,8 @@ The organization model is built once from the organization bundle *and every acc
 run (the management account's features and organization analyzers count for the members), exactly as
 ``iamkit assess`` does over a run folder; accepted risks (``exceptions_file``) are attached the same
 way. So the findings in ``findings.json``, in each account's report and in a notebook opened in
-JupyterLab on the same evidence are the same findings.
+JupyterLab on the same evidence are the same findings. Accepted risks are attached here and nowhere
+else (:meth:`Assessment.findings`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 from iamkit.checks import account_model, assess_account, org_model
 from iamkit.evidence import Bundle
-from iamkit.exceptions import apply, load_exceptions
+from iamkit.exceptions import ExceptionEntry, apply, load_register, unused_entries
 from iamkit.findings import Finding, sort_key
 from iamkit.model import AccountModel
 from iamkit.settings import Settings
@@ -28,23 +29,23 @@ class Assessment:
     bundles: list[Bundle]
     org_bundle: Bundle | None
     org: Any = None  # OrgModel
-    exception_report: list[dict[str, Any]] = field(default_factory=list)
+    #: the accepted-risk register: (source file, entry) from settings.exceptions_file and any extra file
+    risks: list[tuple[str, ExceptionEntry]] = field(default_factory=list)
 
     @classmethod
-    def build(cls, bundles: Sequence[Bundle], org_bundle: Bundle | None, settings: Settings) -> Assessment:
-        return cls(settings, list(bundles), org_bundle, org_model(org_bundle, bundles))
+    def build(cls, bundles: Sequence[Bundle], org_bundle: Bundle | None, settings: Settings,
+              exceptions: Sequence[Path | str | None] = ()) -> Assessment:
+        """``exceptions``: accepted-risk files besides ``settings.exceptions_file`` (``assess --exceptions``)."""
+        risks = load_register([settings.exceptions_file, *exceptions])
+        return cls(settings, list(bundles), org_bundle, org_model(org_bundle, bundles), risks)
 
     def model(self, bundle: Bundle) -> AccountModel:
         return account_model(bundle, self.settings, self.org)
 
     def findings(self, bundle: Bundle) -> list[Finding]:
-        found = assess_account(bundle, self.settings, self.org)
-        entries = self.exceptions()
-        if entries:
-            found, report = apply(found, entries)
-            self.exception_report = report
-        return sorted(found, key=sort_key)
+        """The account's findings with the accepted risks attached: the one place they are applied."""
+        return sorted(apply(assess_account(bundle, self.settings, self.org), self.risks), key=sort_key)
 
-    def exceptions(self) -> list[Any]:
-        path = self.settings.exceptions_file
-        return load_exceptions(Path(path)) if path else []
+    def exception_report(self, all_findings: Sequence[Finding]) -> list[dict[str, Any]]:
+        """Entries of every source that expired or matched no failing finding of the whole run."""
+        return unused_entries(all_findings, self.risks)
