@@ -22,6 +22,10 @@ EPILOG = ("Credentials come only from the standard AWS chain (profile, SSO, envi
           "organization's collection failed.")
 
 
+ALLOW_MODIFIED_HELP = ("assess evidence whose files no longer match their manifest sha256 (refused otherwise); "
+                       "every finding and report cover then says so")
+
+
 def _source_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("where to collect from")
     g.add_argument("--profile", help="AWS profile (incl. SSO profiles) from your AWS config")
@@ -37,6 +41,9 @@ def _run_options(p: argparse.ArgumentParser, *, workers: bool = False) -> None:
         g.add_argument("--workers", type=int, metavar="N", help="accounts processed in parallel (default: cores)")
     g.add_argument("--resume", action="store_true",
                    help="skip accounts whose outputs in --out are complete and valid (evidence verifies)")
+    g.add_argument("--allow-modified", action="store_true",
+                   help="with --resume: use evidence that no longer matches its manifest (refused otherwise); "
+                        "every finding and report then says so")
     g.add_argument("--baseline", type=Path, metavar="OLD_RUN", help="show new/resolved/changed findings since OLD_RUN")
     g.add_argument("--json-log", action="store_true", help="JSON lines on stderr instead of the live display")
     g.add_argument("--no-reports", action="store_true",
@@ -99,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-pdf", action="store_true", help="skip PDF rendering")
     p.add_argument("--workers", type=int, help="accounts rendered in parallel (default: number of cores)")
     p.add_argument("--json-log", action="store_true", help="JSON lines on stderr instead of the live display")
+    p.add_argument("--allow-modified", action="store_true", help=ALLOW_MODIFIED_HELP)
 
     p = sub.add_parser("diff", help="new, resolved and changed findings between two runs", epilog=EPILOG,
                        description="Compare the findings of two runs by (check, account, region, resource); "
@@ -137,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "and findings.asff.json (AWS Security Finding Format).")
     p.add_argument("evidence", nargs="+", type=Path, metavar="EVIDENCE_DIR")
     p.add_argument("--out", type=Path, required=True, help="folder for the findings files")
+    p.add_argument("--allow-modified", action="store_true", help=ALLOW_MODIFIED_HELP)
     p.add_argument("--parameters", action="append", default=[], metavar="FILE")
     p.add_argument("--exceptions", type=Path, metavar="FILE",
                    help="accepted risks (YAML, see parameters/exceptions.yaml); expired or unmatched entries "
@@ -197,7 +206,7 @@ def _dispatch(args: argparse.Namespace, err: Console) -> int:
 
         result = run_demo(args.out, pdf=not args.no_pdf, progress=_monitor(args, err),
                           workers=args.workers, resume=args.resume, baseline=args.baseline,
-                          reports=not args.no_reports, dask=args.dask)
+                          reports=not args.no_reports, dask=args.dask, allow_modified=args.allow_modified)
         _summary(err, result)
         return result.exit_code()
     if args.command == "assess":
@@ -205,7 +214,8 @@ def _dispatch(args: argparse.Namespace, err: Console) -> int:
     if args.command == "render":
         from iamkit.runner import render_run
 
-        result = render_run(args.run_dir, pdf=not args.no_pdf, workers=args.workers, progress=_monitor(args, err))
+        result = render_run(args.run_dir, pdf=not args.no_pdf, workers=args.workers, progress=_monitor(args, err),
+                            allow_modified=args.allow_modified)
         _summary(err, result)
         return result.exit_code()
     if args.command == "diff":
@@ -240,7 +250,8 @@ def _dispatch(args: argparse.Namespace, err: Console) -> int:
     settings = load_settings([Path(p) for p in args.parameters], profile=args.profile,
                              endpoint_url=args.endpoint_url, fail_on=getattr(args, "fail_on", None),
                              accounts=args.accounts, regions=args.regions, role_name=args.role_name,
-                             external_id=args.external_id, workers=args.workers)
+                             external_id=args.external_id, workers=args.workers,
+                             allow_modified_evidence=True if getattr(args, "allow_modified", False) else None)
     if args.org and not settings.role_name:
         raise BadInputError("--org needs --role-name: the role iamkit assumes in each member account")
     target = AwsTarget(profile=settings.profile, endpoint_url=settings.endpoint_url, region=args.region,
@@ -293,8 +304,9 @@ def _assess(args: argparse.Namespace, err: Console) -> int:
     from iamkit.report.assessment import Assessment
     from iamkit.settings import load_settings
 
-    settings = load_settings([Path(p) for p in args.parameters], fail_on=args.fail_on)
-    bundles, org = load_bundles(args.evidence)
+    settings = load_settings([Path(p) for p in args.parameters], fail_on=args.fail_on,
+                             allow_modified_evidence=True if args.allow_modified else None)
+    bundles, org = load_bundles(args.evidence, allow_modified=settings.allow_modified_evidence)
     assessment = Assessment.build(bundles, org, settings, exceptions=[args.exceptions])
     findings = sorted((f for b in bundles for f in assessment.findings(b)), key=sort_key)
     args.out.mkdir(parents=True, exist_ok=True)

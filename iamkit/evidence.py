@@ -7,6 +7,10 @@ Layout and manifest follow DESIGN.md section 3. Decisions:
   leaves a half-written bundle behind that could read as complete.
 * Every file gets a sha256 and byte count in ``manifest.json``. Reading a file through
   :class:`Bundle` verifies its hash, so a finding never rests on evidence that was altered.
+  Every command that reads evidence loads it through :func:`load_bundles`, which verifies every file
+  first and refuses an altered bundle with one line naming the file. ``allow_modified=True``
+  (``--allow-modified``) reads altered files anyway; :attr:`Bundle.altered` lists them so every
+  output can say so (findings, report cover, run.json).
 * A collector that is denied or fails records an error (``collector, operation, region, code,
   message`` and the ``file`` it would have written) and writes no file: a missing file is
   "unknown", never "nothing there".
@@ -199,8 +203,10 @@ def _public_identity(identity: dict[str, Any] | None) -> dict[str, Any] | None:
 class Bundle:
     """A bundle on disk, read-only. Files are verified against the manifest when read."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, allow_modified: bool = False) -> None:
         self.path = Path(path)
+        #: read files whose bytes no longer match the manifest instead of refusing them (--allow-modified)
+        self.allow_modified = allow_modified
         mpath = self.path / MANIFEST
         if not mpath.is_file():
             raise EvidenceError(f"{self.path}: not an evidence bundle (no {MANIFEST})")
@@ -256,7 +262,7 @@ class Bundle:
             data = (self.path / relpath).read_bytes()
         except OSError as exc:
             raise EvidenceError(f"{self.path}: {relpath} listed in the manifest but unreadable ({exc})") from None
-        if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+        if hashlib.sha256(data).hexdigest() != entry["sha256"] and not self.allow_modified:
             raise EvidenceError(f"{self.path}: {relpath} does not match its sha256 in the manifest "
                                 "(the evidence was altered after collection)")
         self._cache[relpath] = data
@@ -286,14 +292,28 @@ class Bundle:
         return {"file": f"{self.account_id}/{relpath}", "locator": locator, "sha256": self.sha256(relpath)}
 
     def verify(self) -> list[str]:
-        """Problems with the bundle's integrity; empty when every file matches its hash."""
+        """Problems with the bundle's integrity, one line each naming the file; empty when every file
+        matches its hash (whatever ``allow_modified`` says)."""
         problems = []
         for relpath in self.manifest["files"]:
+            path = self.path / relpath
             try:
-                self.read_bytes(relpath)
-            except EvidenceError as exc:
-                problems.append(str(exc))
+                data = path.read_bytes()
+            except OSError as exc:
+                problems.append(f"{self.path}: {relpath} listed in the manifest but unreadable ({exc.strerror})")
+                continue
+            if hashlib.sha256(data).hexdigest() != self.manifest["files"][relpath]["sha256"]:
+                problems.append(f"{self.path}: {relpath} does not match its sha256 in the manifest (the evidence "
+                                "was altered after collection)")
         return problems
+
+    @property
+    def altered(self) -> list[str]:
+        """Files (relative paths) that are missing or no longer match the manifest."""
+        if not hasattr(self, "_altered"):
+            prefix = f"{self.path}: "
+            self._altered = [p[len(prefix):].split(" ", 1)[0] for p in self.verify()]
+        return self._altered
 
 
 def iter_bundle_dirs(paths: Iterable[Path]) -> Iterator[Path]:
@@ -312,11 +332,23 @@ def iter_bundle_dirs(paths: Iterable[Path]) -> Iterator[Path]:
                 yield c
 
 
-def load_bundles(paths: Iterable[Path]) -> tuple[list[Bundle], Bundle | None]:
-    """Account bundles and the organization bundle (if any) under ``paths``."""
+ALLOW_MODIFIED_HINT = "refusing altered evidence (--allow-modified assesses it anyway and says so in every output)"
+
+
+def check_integrity(bundle: Bundle) -> Bundle:
+    """``bundle`` when every file matches its manifest or altered evidence is allowed; else one-line
+    :class:`EvidenceError` naming the first altered file."""
+    if not bundle.allow_modified and bundle.altered:
+        raise EvidenceError(f"{bundle.verify()[0]}; {ALLOW_MODIFIED_HINT}")
+    return bundle
+
+
+def load_bundles(paths: Iterable[Path], *, allow_modified: bool = False) -> tuple[list[Bundle], Bundle | None]:
+    """Account bundles and the organization bundle (if any) under ``paths``, each verified against its
+    manifest (:func:`check_integrity`)."""
     accounts, org = [], None
     for d in iter_bundle_dirs(paths):
-        b = Bundle(d)
+        b = check_integrity(Bundle(d, allow_modified=allow_modified))
         if b.scope == ORGANIZATION:
             org = b
         else:

@@ -39,7 +39,7 @@ from iamkit.aws.session import AwsTarget, open_session
 from iamkit.collect import ALL_OPERATIONS
 from iamkit.collect import bundle as collect_bundle
 from iamkit.errors import BadInputError, CollectionError, IamkitError
-from iamkit.evidence import MANIFEST, Bundle, atomic_write, iso
+from iamkit.evidence import MANIFEST, Bundle, atomic_write, check_integrity, iso
 from iamkit.exceptions import write_report as write_exception_report
 from iamkit.exports import write_all
 from iamkit.findings import Finding, Status, load_json, sort_key, write_json
@@ -193,7 +193,8 @@ def with_ou_paths(targets: list[Any], org: Any) -> list[Any]:
 
 def settings_fingerprint(opts: RunOptions) -> str:
     """What must be equal for a previous account result to be reused by ``--resume``."""
-    doc = {"settings": opts.settings.model_dump(mode="json", exclude={"external_id", "profile", "workers"}),
+    doc = {"settings": opts.settings.model_dump(mode="json", exclude={"external_id", "profile", "workers",
+                                                                     "allow_modified_evidence"}),
            "pdf": opts.pdf, "reports": opts.reports, "iamkit": __version__,
            "baseline": str(opts.baseline) if opts.baseline else None}
     return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:16]
@@ -263,25 +264,29 @@ class _Run:
             self.organization = doc["organization"]
         return {a["account_id"]: a for a in doc.get("accounts", [])}
 
+    @property
+    def allow_modified(self) -> bool:
+        return self.opts.settings.allow_modified_evidence
+
+    def bundle(self, path: Path) -> Bundle:
+        """A bundle of this run's evidence, verified (:func:`iamkit.evidence.check_integrity`): altered
+        evidence is refused (exit 2, naming the file) unless ``--allow-modified``."""
+        return check_integrity(Bundle(path, allow_modified=self.allow_modified))
+
     def reusable_evidence(self, rec: dict[str, Any] | None) -> Bundle | None:
-        """The bundle an interrupted run already collected for this account (same settings, manifest
-        verifies, the collection time recorded in run.json), so --resume does not collect it again."""
+        """The bundle an interrupted run already collected for this account (same settings, the collection
+        time recorded in run.json), so --resume does not collect it again. Altered evidence is refused."""
         if not rec or not rec.get("collected_at"):
             return None
         path = self.evidence_root / rec["account_id"]
         if not (path / MANIFEST).is_file():
             return None
-        try:
-            b = Bundle(path)
-            if iso(b.collected_at) != rec["collected_at"] or b.verify():
-                return None
-        except IamkitError as exc:
-            self.emit(event="message", message=f"{rec['account_id']}: previous evidence unusable ({exc})")
-            return None
-        return b
+        b = self.bundle(path)
+        return b if iso(b.collected_at) == rec["collected_at"] else None
 
     def reusable(self, rec: dict[str, Any] | None) -> list[Finding] | None:
-        """The previous findings of an account whose outputs are complete and valid, else None."""
+        """The previous findings of an account whose outputs are complete and whose evidence is unchanged,
+        else None (altered evidence: see :meth:`reusable_evidence`, which refuses or re-assesses it)."""
         if not rec or rec.get("status") != "ok":
             return None
         aid = rec["account_id"]
@@ -295,7 +300,7 @@ class _Run:
         if not all(p.is_file() and p.stat().st_size > 0 for p in needed):
             return None
         try:
-            if Bundle(bundle_dir).verify():
+            if Bundle(bundle_dir).altered:
                 return None
             return load_json(adir / "findings.json")
         except IamkitError as exc:
@@ -358,6 +363,8 @@ class _Run:
 
     def assess(self, bundle: Bundle, assessment: Assessment) -> list[Finding] | None:
         aid = bundle.account_id
+        if bundle.allow_modified and bundle.altered:
+            self.accounts[aid]["evidence_altered"] = list(bundle.altered)
 
         def go(_enter: Callable[[str], None]) -> list[Finding]:
             found = assessment.findings(bundle)
@@ -410,6 +417,7 @@ class _Run:
         cover.update({"Collected at": iso(bundle.collected_at),
                       "Collected by": (bundle.manifest.get("caller_identity") or {}).get("Arn", "unknown"),
                       "Evidence source": bundle.source, "Run": self.opts.run_id})
+        cover.update(integrity_cover(bundle))
         return cover
 
     @property
@@ -426,6 +434,9 @@ class _Run:
 
             load_run_findings(Path(opts.baseline))  # a bad baseline is bad input: fail before any work
         previous = self.previous()
+        for rec in previous.values():  # refuse altered evidence before anything of the run is rewritten
+            if rec.get("collected_at") and (self.evidence_root / rec["account_id"] / MANIFEST).is_file():
+                self.bundle(self.evidence_root / rec["account_id"])
         if opts.target.session_name == "iamkit":
             opts.target.session_name = f"iamkit-{opts.run_id}"
         session = open_session(opts.target, ALL_OPERATIONS)
@@ -470,7 +481,7 @@ class _Run:
                 if b is not None:
                     bundles[futures[fut]] = b
         # one assessment over every bundle of the run (org context from the management account)
-        every = [*bundles.values(), *(Bundle(self.evidence_root / a) for a in self.findings)]
+        every = [*bundles.values(), *(self.bundle(self.evidence_root / a) for a in self.findings)]
         assessment = self.assessment = Assessment.build(every, org_bundle, s)
         for aid in sorted(bundles):
             found = self.assess(bundles[aid], assessment)
@@ -514,9 +525,7 @@ class _Run:
         """The organization bundle (collected once per run) when the collection layer provides it."""
         existing = self.evidence_root / "organization"
         if self.organization and self.organization.get("status") == "ok" and (existing / MANIFEST).is_file():
-            b = Bundle(existing)
-            if not b.verify():
-                return b
+            return self.bundle(existing)
         fn = getattr(collect_bundle, "collect_organization", None)
         if fn is None or not (self.opts.org or getattr(self.opts.target, "organization", False)):
             return None
@@ -532,7 +541,7 @@ class _Run:
         self.organization = {"status": "ok", "path": "evidence/organization",
                              "seconds": round(time.monotonic() - t0, 3)}
         self.emit(event="organization_done", seconds=self.organization["seconds"])
-        return Bundle(Path(path))
+        return self.bundle(Path(path))
 
     def write_exports(self, all_findings: list[Finding]) -> None:
         write_all(all_findings, self.run_dir)
@@ -555,6 +564,14 @@ class _Run:
         atomic_write(self.resolved_parameters, yaml.safe_dump(data, sort_keys=True).encode())
 
 
+def integrity_cover(bundle: Bundle) -> dict[str, str]:
+    """The report cover's line for evidence assessed with --allow-modified (empty when intact)."""
+    if not (bundle.allow_modified and bundle.altered):
+        return {}
+    return {"Evidence integrity": f"ALTERED after collection ({', '.join(bundle.altered)} no longer match the "
+                                  "manifest); assessed with --allow-modified"}
+
+
 def _alias(bundle: Bundle) -> str | None:
     rel = "iam/account_aliases.json"
     if not bundle.has(rel):
@@ -569,9 +586,11 @@ def run(opts: RunOptions, progress: Progress | Monitor = lambda _msg: None) -> R
 
 
 def render_run(run_dir: Path, *, pdf: bool = True, workers: int | None = None,
-               progress: Progress | Monitor = lambda _msg: None, log: IO[str] | None = None) -> RunResult:
+               progress: Progress | Monitor = lambda _msg: None, log: IO[str] | None = None,
+               allow_modified: bool = False) -> RunResult:
     """``iamkit render RUN_DIR``: re-assess and re-render every account of a run from its evidence
-    only (no AWS), with the settings recorded in its run.json."""
+    only (no AWS), with the settings recorded in its run.json. Altered evidence is refused (one line
+    naming the file) unless ``allow_modified``, which every output then states."""
     from iamkit.evidence import load_bundles
     from iamkit.settings import Settings as _Settings
 
@@ -581,17 +600,20 @@ def render_run(run_dir: Path, *, pdf: bool = True, workers: int | None = None,
         raise BadInputError(f"{run_dir}: not a run folder (no run.json)")
     try:
         doc = json.loads(path.read_text())
-        settings = _Settings.model_validate(doc.get("settings") or {})
+        settings = _Settings.model_validate({**(doc.get("settings") or {}),
+                                             **({"allow_modified_evidence": True} if allow_modified else {})})
     except ValueError as exc:
         raise BadInputError(f"{path}: unreadable run.json ({str(exc).splitlines()[0]})") from None
     monitor = progress if isinstance(progress, Monitor) else MessageMonitor(progress)
-    bundles, org = load_bundles([run_dir / "evidence"])
+    bundles, org = load_bundles([run_dir / "evidence"], allow_modified=settings.allow_modified_evidence)
     assessment = Assessment.build(bundles, org, settings)
     resolved = run_dir / "parameters.resolved.yaml"
-    if not resolved.is_file():
+    if not resolved.is_file() or allow_modified:
         import yaml
 
-        data = settings.model_dump(mode="json", exclude={"external_id", "profile", "endpoint_url"})
+        data = (yaml.safe_load(resolved.read_text()) if resolved.is_file() else None) or settings.model_dump(
+            mode="json", exclude={"external_id", "profile", "endpoint_url"})
+        data["allow_modified_evidence"] = settings.allow_modified_evidence  # the notebooks must accept it too
         atomic_write(resolved, yaml.safe_dump(data, sort_keys=True).encode())
     accounts = {a["account_id"]: a for a in doc.get("accounts", [])}
     lock = threading.Lock()
@@ -606,15 +628,14 @@ def render_run(run_dir: Path, *, pdf: bool = True, workers: int | None = None,
         with (adir / "log.txt").open("a", encoding="utf-8") as alog:
             try:
                 monitor.event({"event": "stage", "account_id": aid, "stage": "assess"})
-                problems = bundle.verify()
-                if problems:
-                    raise BadInputError(problems[0])
+                if bundle.allow_modified and bundle.altered:
+                    acct["evidence_altered"] = list(bundle.altered)
                 found = assessment.findings(bundle)
                 write_json(found, adir / "findings.json")
                 cover = {"Account": aid, "Collected at": iso(bundle.collected_at),
                          "Collected by": (bundle.manifest.get("caller_identity") or {}).get("Arn", "unknown"),
                          "Evidence source": bundle.source, "Run": str(doc.get("run_id")),
-                         "Rendered again at": iso(datetime.now(UTC))}
+                         "Rendered again at": iso(datetime.now(UTC)), **integrity_cover(bundle)}
                 render_account(account_id=aid, evidence_dir=run_dir / "evidence", out_dir=adir, cover=cover,
                                parameters_files=[str(resolved.resolve())], pdf=pdf, log=alog,
                                on_stage=lambda s: monitor.event({"event": "stage", "account_id": aid, "stage": s}))

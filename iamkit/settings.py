@@ -50,6 +50,8 @@ class Settings(_Strict):
     fail_on: Literal["critical", "high", "medium", "low", "informational", "never"] = "never"
     pdf: bool = True
     exceptions_file: str | None = None
+    #: assess evidence whose files no longer match their manifest (--allow-modified); every output says so
+    allow_modified_evidence: bool = False
 
     @field_validator("trusted_account_ids", "accounts")
     @classmethod

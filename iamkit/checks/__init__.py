@@ -80,7 +80,22 @@ def assess_account(bundle: Bundle, settings: Settings, org: OrgModel | Bundle | 
     out: list[Finding] = []
     for check_id in sorted(registered()):
         out.extend(run_check(check_id, CheckContext(account=account, settings=settings, org=org)))
+    note = altered_note(bundle, org.bundle if isinstance(org, OrgModel) else None)
+    if note:
+        out = [f.model_copy(update={"detail": f"{f.detail} {note}"}) for f in out]
     return sorted(out, key=sort_key)
+
+
+def altered_note(bundle: Bundle, org_bundle: Bundle | None = None) -> str:
+    """The sentence every finding of an account carries when it was assessed from altered evidence
+    (``--allow-modified``); empty otherwise."""
+    altered = [f"{bundle.account_id}/{f}" for f in bundle.altered] if bundle.allow_modified else []
+    if org_bundle is not None and org_bundle.allow_modified:
+        altered += [f"organization/{f}" for f in org_bundle.altered]
+    if not altered:
+        return ""
+    return (f"[EVIDENCE ALTERED after collection: {', '.join(altered)} no longer match the manifest's sha256; "
+            "assessed anyway with --allow-modified.]")
 
 
 def assess(bundles: Iterable[Bundle], settings: Settings, org: OrgModel | Bundle | None = None) -> list[Finding]:

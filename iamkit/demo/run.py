@@ -19,7 +19,7 @@ def demo_parameters() -> Path:
 
 def run_demo(out: Path, *, pdf: bool = True, progress: Progress | Monitor = lambda _m: None,
              workers: int | None = None, resume: bool = False, baseline: Path | None = None,
-             reports: bool = True, dask: str | None = None) -> RunResult:
+             reports: bool = True, dask: str | None = None, allow_modified: bool = False) -> RunResult:
     with StandIn() as standin:
         if not isinstance(progress, Monitor):
             progress(f"AWS stand-in on {standin.url}; seeding the demo organization")

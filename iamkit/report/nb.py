@@ -66,12 +66,12 @@ def load(evidence_dir: str | Path, account_id: str, parameters_files: Sequence[s
     if not evidence_dir or not account_id:
         raise ValueError("set evidence_dir and account_id in the parameters cell (or start with 'iamkit lab' "
                          "after 'make demo')")
-    bundles, org = load_bundles([Path(evidence_dir)])
+    settings = load_settings([Path(p) for p in parameters_files],
+                             thresholds=thresholds or None)
+    bundles, org = load_bundles([Path(evidence_dir)], allow_modified=settings.allow_modified_evidence)
     matches = [b for b in bundles if b.account_id == str(account_id)]
     if not matches:
         raise ValueError(f"no evidence for account {account_id} in {evidence_dir}")
-    settings = load_settings([Path(p) for p in parameters_files],
-                             thresholds=thresholds or None)
     bundle = matches[0]
     run = Assessment.build(bundles, org, settings)
     return AccountView(bundle, run.model(bundle), settings, run.findings(bundle),

@@ -18,7 +18,7 @@ from iamkit.collect import bundle as collect_bundle
 from iamkit.demo.seed import scenario, seed
 from iamkit.demo.standin import ROOTS
 from iamkit.diff import diff_runs
-from iamkit.errors import BadInputError, CollectionError
+from iamkit.errors import BadInputError, CollectionError, EvidenceError
 from iamkit.runner import RunOptions, run
 from iamkit.settings import load_settings
 
@@ -186,3 +186,24 @@ def test_failed_organization_collection_exits_3_and_the_index_says_so(fresh_stan
     assert doc["organization"]["status"] == "failed" and "AccessDeniedException" in doc["organization"]["error"]
     index = (tmp_path / "run" / "index.html").read_text()
     assert "Organization evidence" in index and "failed" in index and "AccessDeniedException" in index
+
+
+def test_resume_refuses_altered_evidence_unless_allowed(fresh_standin, tmp_path):
+    seed(fresh_standin.url)
+    out = tmp_path / "run"
+    first = run(org_opts(fresh_standin, out, workers=2))
+    assert first.exit_code() == 0
+    victim = sorted(a["account_id"] for a in first.accounts)[0]
+    with (out / "evidence" / victim / "iam" / "account_aliases.json").open("ab") as fh:
+        fh.write(b" ")
+    with pytest.raises(EvidenceError, match=f"{victim}: iam/account_aliases.json does not match"):
+        run(org_opts(fresh_standin, out, workers=2, resume=True))
+    allowed = RunOptions(**{**org_opts(fresh_standin, out, workers=2, resume=True).__dict__,
+                            "settings": load_settings(allow_modified_evidence=True)})
+    result = run(allowed)
+    assert result.exit_code() == 0
+    mine = [f for f in result.findings if f.account_id == victim]
+    assert mine and all("EVIDENCE ALTERED" in f.detail for f in mine)
+    assert not any("EVIDENCE ALTERED" in f.detail for f in result.findings if f.account_id != victim)
+    rec = {a["account_id"]: a for a in json.loads((out / "run.json").read_text())["accounts"]}
+    assert rec[victim]["evidence_altered"] == ["iam/account_aliases.json"]
