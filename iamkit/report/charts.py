@@ -248,6 +248,10 @@ def guardrail_sunburst(org: Any, title: str, *, full_access: str = "FullAWSAcces
     paths = {str(r.path).strip("/"): str(r.id) for r in ous.itertuples(index=False) if "path" in ous.columns}
     parent = {str(r.id): (None if pd.isna(r.parent_id) or not r.parent_id else str(r.parent_id))
               for r in ous.itertuples(index=False)}
+    root = str(getattr(org, "root_id", "") or "")
+    if root and root not in names:  # OrgModel.ous lists the OUs only: the root is the tree's first node
+        names = {root: "Root", **names}
+        parent[root] = None
     ids, labels, parents, values, colors, hover = [], [], [], [], [], []
 
     def effective(node: str | None) -> set[str]:

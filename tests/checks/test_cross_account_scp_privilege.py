@@ -208,10 +208,17 @@ def test_privilege_checks_error_without_gaad(tmp_path):
     found = run(tmp_path, {"iam/credential_report.csv": cred_report(cred_row("<root_account>"))},
                 errors=[{"collector": "iam", "operation": "GetAccountAuthorizationDetails", "code": "Throttling",
                          "message": "rate exceeded", "file": GAAD}])
-    for f in found:
-        if f.area in ("privilege", "cross_account") and f.check_id.startswith("iam."):
-            assert f.status == Status.ERROR, f
-            assert "GetAccountAuthorizationDetails failed" in f.detail
+    gaad_checks = {f.check_id: f for f in found if f.area in ("privilege", "cross_account")
+                   and f.check_id.startswith("iam.") and f.check_id != "iam.identity.federation"}
+    # every check that reads GAAD, by name: the loop below cannot pass on an empty selection
+    assert set(gaad_checks) == {
+        "iam.policy.full_admin_attached", "iam.user.direct_policies", "iam.support_role", "iam.cloudshell_full_access",
+        "iam.role.trust_any_principal", "iam.role.trust_external_without_external_id",
+        "iam.role.trust_unknown_account", "iam.role.oidc_trust_unrestricted",
+        "iam.role.service_trust_confused_deputy"}
+    for f in gaad_checks.values():
+        assert f.status == Status.ERROR, f
+        assert "GetAccountAuthorizationDetails failed" in f.detail
 
 
 def test_analyzer_regions_unknown_or_restricted(tmp_path):

@@ -139,9 +139,10 @@ def test_strong_and_weak_password_policy(tmp_path):
 def test_password_policy_denied_is_error(tmp_path):
     found = run(tmp_path, {}, errors=[{"collector": "iam", "operation": "GetAccountPasswordPolicy",
                                         "code": "AccessDenied", "message": "no", "file": "iam/password_policy.json"}])
-    for f in found:
-        if f.check_id in PW_CHECKS:
-            assert f.status == Status.ERROR and "GetAccountPasswordPolicy failed" in f.detail
+    got = {f.check_id: f for f in found if f.check_id in PW_CHECKS}
+    assert sorted(got) == sorted(PW_CHECKS)  # one finding per password check, none missing
+    for f in got.values():
+        assert f.status == Status.ERROR and "GetAccountPasswordPolicy failed" in f.detail
 
 
 def test_privileged_without_mfa_malformed_policy_is_error(tmp_path):

@@ -1,4 +1,3 @@
-import time
 
 import pytest
 
@@ -88,12 +87,11 @@ def test_services_and_service_actions():
     assert actions.actions_for_service("nope") == ()
 
 
-def test_expand_is_fast_after_warm_up():
-    actions.expand("*")  # warm-up: loads and indexes the catalog once
+def test_expand_after_cache_clear_gives_the_same_sets():
+    """Expansion is cached; clearing the cache must not change what it returns (timings: benchmarks/)."""
+    before = (actions.expand("*"), actions.expand("ec2:Describe*"))
     actions._expand_lower.cache_clear()
-    start = time.perf_counter()
-    everything = actions.expand("*")
-    describe = actions.expand("ec2:Describe*")
-    elapsed = time.perf_counter() - start
+    everything, describe = actions.expand("*"), actions.expand("ec2:Describe*")
+    assert (everything, describe) == before
     assert len(everything) > 10000 and len(describe) > 50
-    assert elapsed < 0.1, f"expansion took {elapsed:.3f}s"
+    assert describe <= everything and all(a.startswith("ec2:Describe") for a in describe)

@@ -1,6 +1,4 @@
-import time
 
-import pytest
 
 from iamkit.policy import actions
 from iamkit.policy.evaluate import (
@@ -202,12 +200,10 @@ def test_effective_actions():
     assert effective_actions(trick) == actions.all_actions() - actions.expand("iam:*")
 
 
-@pytest.mark.parametrize("repeat", [1])
-def test_effective_actions_is_fast_when_cached(repeat):
+def test_effective_actions_is_stable_when_cached():
+    """Repeated (cached) evaluation gives the same answer (timings belong in benchmarks/policy.py)."""
     trick = doc({"Effect": "Allow", "NotAction": ["iam:*", "s3:*"], "Resource": "*"})
-    effective_actions(trick)
-    start = time.perf_counter()
-    for _ in range(50):
-        effective_actions(trick)
-        is_admin_equivalent(trick)
-    assert time.perf_counter() - start < 2.0
+    first = effective_actions(trick)
+    assert all(effective_actions(trick) == first for _ in range(3))
+    assert first == actions.all_actions() - actions.expand("iam:*") - actions.expand("s3:*")
+    assert not is_admin_equivalent(trick)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-
-import pandas as pd
+from pathlib import Path
 
 from iamkit.findings import Finding, Severity, Status
+from iamkit.model import OrgModel
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 ACCT = "111122223333"
@@ -30,24 +30,10 @@ def finding(check_id: str = "iam.root.mfa_enabled", status: Status = Status.FAIL
                    title="t", detail=detail, observed_at=NOW, area=area)
 
 
-def org_model() -> FakeAccount:
-    ous = pd.DataFrame([
-        {"id": "r-root", "name": "Root", "parent_id": None, "path": "Root"},
-        {"id": "ou-work", "name": "Workloads", "parent_id": "r-root", "path": "Root/Workloads"},
-        {"id": "ou-sand", "name": "Sandbox", "parent_id": "r-root", "path": "Root/Sandbox"},
-    ])
-    accounts = pd.DataFrame([
-        {"id": "111111111111", "name": "prod", "email": "p@x", "status": "ACTIVE", "ou_path": "Root/Workloads"},
-        {"id": "222222222222", "name": "sandbox", "email": "s@x", "status": "ACTIVE", "ou_path": "Root/Sandbox"},
-    ])
-    policies = pd.DataFrame([
-        {"id": "p-full", "name": "FullAWSAccess", "type": "SERVICE_CONTROL_POLICY", "aws_managed": True,
-         "document": {}},
-        {"id": "p-deny", "name": "DenyLeave", "type": "SERVICE_CONTROL_POLICY", "aws_managed": False,
-         "document": {}},
-    ])
-    targets = pd.DataFrame([
-        {"policy_id": "p-full", "target_id": "r-root", "target_type": "ROOT"},
-        {"policy_id": "p-deny", "target_id": "ou-work", "target_type": "ORGANIZATIONAL_UNIT"},
-    ])
-    return FakeAccount(ous=ous, accounts=accounts, policies=policies, targets=targets)
+def org_model(tmp_path: Path) -> OrgModel:
+    """The real OrgModel of an organization bundle (root r-root > Workloads (ou-work) > Prod (ou-prod)):
+    a fake of its tables would drift from what the model really gives (e.g. no root row in ``ous``)."""
+    from iamkit.evidence import Bundle
+    from tests.checks.helpers import write_org_bundle
+
+    return OrgModel(Bundle(write_org_bundle(tmp_path)))

@@ -65,13 +65,17 @@ def test_trust_graph_has_an_edge_per_trust_row_coloured_by_relation():
     assert {"account 999988887777", "* (anyone)", "lambda.amazonaws.com"} == set(labels[1].text)
 
 
-def test_guardrail_sunburst_colours_by_inherited_guardrails():
-    fig = charts.guardrail_sunburst(org_model(), "Guardrails")
+def test_guardrail_sunburst_colours_by_inherited_guardrails(tmp_path):
+    """On the real OrgModel: root r-root > Workloads (ou-work, deny-leave) > Prod (ou-prod)."""
+    fig = charts.guardrail_sunburst(org_model(tmp_path), "Guardrails")
     sb = fig.data[0]
     colour = dict(zip(sb.ids, sb.marker.colors, strict=True))
     parents = dict(zip(sb.ids, sb.parents, strict=True))
-    assert colour["111111111111"] == 1 and parents["111111111111"] == "ou-work"   # DenyLeave via Workloads
-    assert colour["222222222222"] == 0 and parents["222222222222"] == "ou-sand"   # FullAWSAccess only
+    assert parents["r-root"] == ""  # the root is a node, so every parent below exists
+    assert set(parents.values()) - {""} <= set(sb.ids)
+    assert colour["111122223333"] == 1 and parents["111122223333"] == "ou-prod"   # deny-leave via Workloads
+    assert colour["444455556666"] == 1 and parents["444455556666"] == "ou-work"
+    assert colour["123456789012"] == 0 and parents["123456789012"] == "r-root"    # FullAWSAccess only
 
 
 def test_sunburst_without_org_evidence_is_unavailable():

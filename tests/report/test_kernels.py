@@ -40,7 +40,6 @@ def test_forked_kernel_output_equals_cold_kernel(make_bundle, tmp_path, monkeypa
 def test_each_notebook_gets_its_own_process(make_bundle, tmp_path, monkeypatch):
     """A notebook that leaves state behind (a global, a monkeypatched module) does not affect the next."""
     monkeypatch.setenv("IAMKIT_KERNELS", "fork")
-    import nbformat
     from nbclient import NotebookClient
     from nbformat.v4 import new_code_cell, new_notebook
 
@@ -54,4 +53,3 @@ def test_each_notebook_gets_its_own_process(make_bundle, tmp_path, monkeypatch):
     second = run("import os, iamkit.report.nb as m\nprint(os.getpid(), hasattr(m, 'LEAK'), 'LEFT' in globals())")
     pid2, leak, left = second.split()
     assert first.strip() != pid2 and leak == "False" and left == "False"
-    assert nbformat  # imported for the notebook API above
