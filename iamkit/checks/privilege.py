@@ -37,8 +37,9 @@ from iamkit.policy import PolicyError, allows_full_admin_statement, is_admin_equ
 from iamkit.policy.actions import services as catalog_services
 from iamkit.policy.evaluate import ADMIN_MAX_EXCLUDED_ACTIONS
 
-SUPPORT_POLICY = "arn:aws:iam::aws:policy/AWSSupportAccess"
-CLOUDSHELL_POLICY = "arn:aws:iam::aws:policy/AWSCloudShellFullAccess"
+#: AWS managed policies by ARN suffix (the partition comes from the account: arn:<partition>:iam::aws:policy/...)
+SUPPORT_POLICY = ":iam::aws:policy/AWSSupportAccess"
+CLOUDSHELL_POLICY = ":iam::aws:policy/AWSCloudShellFullAccess"
 RESOURCE_TYPE = {"user": "AwsIamUser", "group": "AwsIamGroup", "role": "AwsIamRole"}
 
 
@@ -280,7 +281,7 @@ def support_role(ctx: CheckContext) -> Iterator[Finding]:
     AWSSupportAccess is attached to a role; users or groups holding it are named in the FAIL."""
     acct = ctx.account
     att = acct.attachments
-    holders = att[att["policy_arn"].str.endswith(":iam::aws:policy/AWSSupportAccess")]
+    holders = att[att["policy_arn"].str.endswith(SUPPORT_POLICY)]
     roles = holders[holders["principal_type"] == "role"]
     others = holders[holders["principal_type"] != "role"]
     ev = [acct.ref(AUTHORIZATION_DETAILS, "AttachedManagedPolicies[PolicyName=AWSSupportAccess]")]
@@ -301,9 +302,8 @@ def cloudshell_full_access(ctx: CheckContext) -> Iterator[Finding]:
     holders, PASS when no user, group or role has it."""
     acct = ctx.account
     att = acct.attachments
-    holders = att[att["policy_arn"].str.endswith(":iam::aws:policy/AWSCloudShellFullAccess")]
-    arn = holders["policy_arn"].iloc[0] if not holders.empty else CLOUDSHELL_POLICY.replace(
-        "arn:aws:", f"arn:{acct.partition}:", 1)
+    holders = att[att["policy_arn"].str.endswith(CLOUDSHELL_POLICY)]
+    arn = holders["policy_arn"].iloc[0] if not holders.empty else f"arn:{acct.partition}{CLOUDSHELL_POLICY}"
     ev = [acct.ref(AUTHORIZATION_DETAILS, "AttachedManagedPolicies[PolicyName=AWSCloudShellFullAccess]")]
     if holders.empty:
         yield ctx.finding(Status.PASS, resource_arn=arn, resource_type="AwsIamPolicy", evidence=ev,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from iamkit.findings import Status
@@ -105,3 +107,19 @@ def test_unreadable_cloudtrail_event_time_is_an_error(tmp_path):
     assert f.status == Status.ERROR and "EventTime" in f.detail
 
 
+
+
+def test_no_finding_of_a_gov_cloud_account_names_the_aws_partition(tmp_path):
+    from tests.checks.helpers import gaad, role, user
+
+    gov = "aws-us-gov"
+    cr = cred_report(ROOT, cred_row("alice", password=True)).replace("arn:aws:", f"arn:{gov}:")
+    trust = {"Effect": "Allow", "Principal": {"AWS": f"arn:{gov}:iam::{ACCT}:root"}, "Action": "sts:AssumeRole"}
+    doc = gaad(users=[user("alice")], roles=[role("ops", trust)])
+    files = {CR: cr, "iam/authorization_details.json": json.loads(json.dumps(doc).replace("arn:aws:", f"arn:{gov}:"))}
+    found = run(tmp_path, files, partition=gov)
+    assert len(found) > 20
+    wrong = [(f.check_id, f.resource_arn) for f in found if f.resource_arn.startswith("arn:aws:")]
+    assert wrong == []
+    [shell] = [f for f in found if f.check_id == "iam.cloudshell_full_access"]
+    assert shell.resource_arn == f"arn:{gov}:iam::aws:policy/AWSCloudShellFullAccess"
