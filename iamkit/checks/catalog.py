@@ -85,7 +85,9 @@ DETAILS: dict[str, tuple[str, str, str, str]] = {
         "`password_max_age_days` (90)"),
     "iam.role.trust_any_principal": (
         f"{GAAD} trust policies", "role ARN (every role)",
-        "FAIL for Principal `*`/`{AWS: *}`/NotPrincipal/wildcard account without a restricting condition; "
+        "FAIL for Principal `*`/`{AWS: *}`/NotPrincipal/wildcard account without a condition binding the "
+        "caller's identity (aws:PrincipalOrgID/OrgPaths/Account/Arn, aws:userid/username, aws:Source*; in the "
+        "Allow or as a Deny-unless; `sts:ExternalId` alone does not count); "
         f"NOT_APPLICABLE for service-linked and Identity Center roles; ERROR for a malformed trust policy; "
         f"{ERR_GAAD}.", ""),
     "iam.role.trust_external_without_external_id": (
@@ -135,9 +137,10 @@ DETAILS: dict[str, tuple[str, str, str, str]] = {
         "PASS for unattached ones and for policies attached only to service-linked/Identity Center roles; "
         "ERROR for an attached policy GAAD lacks.", ""),
     "iam.user.direct_policies": (f"{GAAD}", "user ARN", "FAIL with managed or inline policies on the user.", ""),
-    "iam.support_role": (f"{GAAD}", ROOT, "PASS when AWSSupportAccess is attached to anyone; FAIL otherwise.", ""),
+    "iam.support_role": (f"{GAAD}", ROOT, "PASS when AWSSupportAccess is attached to a role (CIS asks for a support "
+                         "role); FAIL otherwise, naming users or groups that hold it.", ""),
     "iam.cloudshell_full_access": (
-        f"{GAAD}", "`arn:aws:iam::aws:policy/AWSCloudShellFullAccess`",
+        f"{GAAD}", "`arn:<partition>:iam::aws:policy/AWSCloudShellFullAccess`",
         "FAIL listing the holders; PASS when nobody holds it.", ""),
 }
 
