@@ -143,6 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("policy", help="print the least-privilege IAM policy iamkit needs",
                    description="Print the IAM policy generated from the operations iamkit's collectors "
                                "declare (the same allowlist its read-only guard enforces).")
+    from iamkit.simulate import add_parser as add_simulate
+
+    add_simulate(sub, EPILOG)
     return parser
 
 
@@ -198,6 +201,10 @@ def _dispatch(args: argparse.Namespace, err: Console) -> int:
         return result.exit_code()
     if args.command == "assess":
         return _assess(args, err)
+    if args.command == "simulate":
+        from iamkit.simulate import run as simulate
+
+        return simulate(args)
     if args.command == "render":
         from iamkit.runner import render_run
 
