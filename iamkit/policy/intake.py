@@ -121,7 +121,7 @@ def request_from_mapping(raw: Any, where: str, now: datetime) -> Request:
     if unknown:
         raise _fail(f"{where}.{unknown[0]}", "unknown field (expected " + ", ".join(sorted(FIELDS)) + ")")
     for name in ("principal", "action"):
-        if name not in raw:
+        if raw.get(name) is None:
             raise _fail(f"{where}.{name}", "is required")
     given = normalize_context_values(raw.get("context", {}), f"{where}.context")
     arn_given = given.get("aws:principalarn")
