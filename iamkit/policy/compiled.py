@@ -79,9 +79,9 @@ def _check_elements(doc: PolicyDocument, policy_type: str) -> None:
         where = f"statement {i}" + (f" (Sid {st.sid!r})" if st.sid else "")
         named = st.principals is not None or st.not_principals is not None
         if policy_type in IDENTITY_SIDE and named:
-            raise PolicyError(f"{where}: Principal and NotPrincipal are not allowed in a {policy_type} policy")
+            raise PolicyError(f"{where}: this policy type ({policy_type}) allows no Principal or NotPrincipal")
         if policy_type in RESOURCE_SIDE and not named:
-            raise PolicyError(f"{where}: a {policy_type} policy needs Principal or NotPrincipal")
+            raise PolicyError(f"{where}: this policy type ({policy_type}) needs Principal or NotPrincipal")
         if policy_type != "resource" and not st.resources and not st.not_resources:
             raise PolicyError(f"{where}: has neither Resource nor NotResource")
 

@@ -4,7 +4,7 @@ it, and, when the trust policy names the account, its own identity policy too; a
 
 from __future__ import annotations
 
-from evalkit import ADMIN, SESSION, USER, A, B, allow, ask, decision, doc, grant
+from evalkit import ADMIN, SESSION, USER, A, B, allow, ask, decision, doc
 
 TARGET = f"arn:aws:iam::{A}:role/deploy"
 XTARGET = f"arn:aws:iam::{B}:role/deploy"

@@ -6,7 +6,6 @@ keys), and "AWS global condition context keys" (what AWS puts in the request con
 from __future__ import annotations
 
 import pytest
-
 from evalkit import ADMIN, ROLE, SESSION, USER, A, allow, ask, decision, doc, grant
 
 
@@ -33,7 +32,8 @@ def test_numeric_limit(age, expected):
         expected
 
 
-@pytest.mark.parametrize("when,expected", [("2026-05-31T23:59:59Z", "allowed"), ("2026-06-01T00:00:00Z", "implicit_deny"),
+@pytest.mark.parametrize("when,expected", [("2026-05-31T23:59:59Z", "allowed"),
+                                           ("2026-06-01T00:00:00Z", "implicit_deny"),
                                            ("2026-06-01T00:00:01Z", "implicit_deny")])
 def test_date_limit(when, expected):
     """Date condition operators: DateLessThan is strict."""

@@ -66,11 +66,11 @@ def test_root_of_another_account_needs_the_resource_policy():
 def test_s3_arns_without_account_need_resource_account():
     """Buckets' ARNs name no account: the request says whose bucket it is, or it is refused (never guessed)."""
     import pytest
+    from evalkit import NOW
 
     from iamkit.policy.document import PolicyError
     from iamkit.policy.engine import decide
     from iamkit.policy.intake import request_from_mapping
-    from evalkit import NOW
 
     with pytest.raises(PolicyError, match="resource_account: needed"):
         decide(request_from_mapping({"principal": USER, "action": "s3:GetObject", "resource": OBJ}, "r", NOW))

@@ -4,10 +4,10 @@ undecidable Deny."""
 
 from __future__ import annotations
 
+from evalkit import NOW, USER
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evalkit import NOW, USER
 from iamkit.policy.document import PolicyError
 from iamkit.policy.engine import decide
 from iamkit.policy.intake import request_from_mapping

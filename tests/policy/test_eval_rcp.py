@@ -68,7 +68,7 @@ def test_rcp_without_principal_is_malformed():
 
     from iamkit.policy.document import PolicyError
 
-    with pytest.raises(PolicyError, match=r"rcps\[0\]\[0\]: statement 1: a rcp policy needs Principal"):
+    with pytest.raises(PolicyError, match=r"rcps\[0\]\[0\]: statement 1: this policy type \(rcp\) needs Principal"):
         ask(identity_policies=[ADMIN], rcps=[[doc(allow())]])
 
 

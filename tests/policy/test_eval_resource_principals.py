@@ -5,7 +5,6 @@ principals, canonical users, all principals "*")."""
 from __future__ import annotations
 
 import pytest
-
 from evalkit import ROLE, SESSION, USER, A, allow, ask, decision, doc, grant
 
 OBJ = "arn:aws:s3:::bucket/key"

@@ -5,7 +5,6 @@ page's "AWS Organizations SCPs" step and the SCP exemptions (management account,
 from __future__ import annotations
 
 import pytest
-
 from evalkit import ADMIN, FULL, USER, A, allow, ask, decision, doc, grant
 
 ROOT_LEVEL = {"name": "root r-1", "policies": [{"name": "FullAWSAccess", "document": FULL}]}

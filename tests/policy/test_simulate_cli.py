@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-
 from evalkit import ADMIN, allow, doc
+
 from iamkit.cli import main
 from iamkit.evidence import BundleWriter
 
@@ -93,11 +93,13 @@ def _policy(name, document, arn=None):
 @pytest.fixture
 def evidence(tmp_path):
     gaad = {
-        "UserDetailList": [{"UserName": "dana", "Arn": USER, "UserId": "AIDADANA", "Path": "/", "GroupList": ["Readers"],
+        "UserDetailList": [{"UserName": "dana", "Arn": USER, "UserId": "AIDADANA", "Path": "/",
+                            "GroupList": ["Readers"],
                             "UserPolicyList": [], "AttachedManagedPolicies": [],
                             "Tags": [{"Key": "team", "Value": "blue"}]}],
-        "GroupDetailList": [{"GroupName": "Readers", "GroupPolicyList": [{"PolicyName": "own-home", "PolicyDocument": doc(
-            allow("s3:PutObject", "arn:aws:s3:::home/${aws:PrincipalTag/team}/*"))}],
+        "GroupDetailList": [{"GroupName": "Readers", "GroupPolicyList": [{
+            "PolicyName": "own-home",
+            "PolicyDocument": doc(allow("s3:PutObject", "arn:aws:s3:::home/${aws:PrincipalTag/team}/*"))}],
             "AttachedManagedPolicies": [{"PolicyName": "AppReadOnly",
                                          "PolicyArn": f"arn:aws:iam::{ACCT}:policy/AppReadOnly"}]}],
         "RoleDetailList": [{"RoleName": "deploy", "Arn": ROLE, "RoleId": "AROADEPLOY", "Path": "/team/",
