@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,7 +55,21 @@ class CompiledPolicy:
     name: str
     policy_type: str
     statements: tuple[CompiledStatement, ...]
-    has_not_principal_deny: bool
+    #: service prefix -> the statements that can match its actions (document order); "*": the others' share
+    by_service: Mapping[str, tuple[CompiledStatement, ...]]
+
+    def candidates(self, action: str) -> tuple[CompiledStatement, ...]:
+        """The statements whose Action/NotAction can match ``action`` (lower case)."""
+        by = self.by_service
+        return by.get(action.partition(":")[0]) or by["*"]
+
+
+def _index(statements: tuple[CompiledStatement, ...]) -> dict[str, tuple[CompiledStatement, ...]]:
+    services = {s for st in statements if st.actions.services for s in st.actions.services}
+    out = {svc: tuple(st for st in statements if st.actions.services is None or svc in st.actions.services)
+           for svc in services}
+    out["*"] = tuple(st for st in statements if st.actions.services is None)
+    return out
 
 
 def _compile_statement(st: Statement, index: int) -> CompiledStatement:
@@ -86,7 +101,7 @@ def _check_elements(doc: PolicyDocument, policy_type: str) -> None:
             raise PolicyError(f"{where}: has neither Resource nor NotResource")
 
 
-_CACHE: dict[tuple[str, bytes], tuple[tuple[CompiledStatement, ...], bool]] = {}
+_CACHE: dict[tuple[str, bytes], tuple[tuple[CompiledStatement, ...], Mapping[str, tuple[CompiledStatement, ...]]]] = {}
 _CACHE_MAX = 50_000
 
 
@@ -101,7 +116,7 @@ def compile_policy(document: Any, policy_type: str, name: str) -> CompiledPolicy
         doc = parse_policy(document)
         _check_elements(doc, policy_type)
         statements = tuple(_compile_statement(st, i) for i, st in enumerate(doc.statements, start=1))
-        cached = (statements, any(not s.allow and s.not_principal is not None for s in statements))
+        cached = (statements, _index(statements))
         if key is not None:
             if len(_CACHE) >= _CACHE_MAX:
                 _CACHE.clear()

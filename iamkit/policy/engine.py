@@ -146,10 +146,11 @@ def _unresolved_entry(ptype: str, level: str | None, policy: CompiledPolicy, st:
 def _evaluate_set(ptype: str, level: str | None, policies: Sequence[CompiledPolicy], req: Request,
                   action: str, boundary_attached: bool) -> _SetResult:
     out = _SetResult(ptype, level)
+    sink: list[tuple[CompiledKey, str]] = []
+    resource, principal, context = req.resource, req.principal, req.context
     for policy in policies:
-        for st in policy.statements:
-            sink: list[tuple[CompiledKey, str]] = []
-            state, category = statement_state(st, action, req.resource, req.principal, req.context, sink,
+        for st in policy.candidates(action):
+            state, category = statement_state(st, action, resource, principal, context, sink,
                                               boundary_attached=boundary_attached)
             if state is False:
                 continue
@@ -162,6 +163,7 @@ def _evaluate_set(ptype: str, level: str | None, policies: Sequence[CompiledPoli
                 out.denies.append((policy, st))
                 if state is None:
                     out.unresolved_denies += [_unresolved_entry(ptype, level, policy, st, k, w) for k, w in sink]
+            sink.clear()
     return out
 
 

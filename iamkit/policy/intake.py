@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 from iamkit.policy.compiled import CompiledPolicy, compile_policy
 from iamkit.policy.document import PolicyError
 from iamkit.policy.engine import Level, Request
@@ -66,6 +68,26 @@ def _levels(value: Any, where: str, policy_type: str) -> tuple[Level, ...]:
             name, level = level["name"], level["policies"]
         levels.append(Level(name, _policies(level, here, policy_type)))
     return tuple(levels)
+
+
+_FIELD_CACHE: dict[tuple[str, bytes], Any] = {}
+_FIELD_CACHE_MAX = 20_000
+
+
+def _cached(name: str, value: Any, build: Any) -> Any:
+    """``build()`` once per distinct JSON value of a policy field: thousands of requests in one file usually share
+    their principals' policies and SCP chains (names come from the field's path, the same in every request)."""
+    try:
+        key = (name, orjson.dumps(value))
+    except (TypeError, orjson.JSONEncodeError):
+        return build()
+    hit = _FIELD_CACHE.get(key)
+    if hit is None:
+        hit = build()
+        if len(_FIELD_CACHE) >= _FIELD_CACHE_MAX:
+            _FIELD_CACHE.clear()
+        _FIELD_CACHE[key] = hit
+    return hit
 
 
 def normalize_context_values(value: Any, where: str) -> dict[str, tuple[Any, ...] | None]:
@@ -135,17 +157,23 @@ def request_from_mapping(raw: Any, where: str, now: datetime) -> Request:
         raise _fail(f"{where}.action", f"{action!r} is not of the form 'service:Action'")
     resource = _string(raw, "resource", where, "*") or "*"
     account = _resource_account(resource, _string(raw, "resource_account", where), principal.account, where)
-    scps = _levels(raw["scps"], f"{where}.scps", "scp") if raw.get("scps") is not None else None
-    rcps = _levels(raw["rcps"], f"{where}.rcps", "rcp") if raw.get("rcps") is not None else None
+    scps = rcps = None
+    if raw.get("scps") is not None:
+        scps = _cached("scps", raw["scps"], lambda: _levels(raw["scps"], f"{where}.scps", "scp"))
+    if raw.get("rcps") is not None:
+        rcps = _cached("rcps", raw["rcps"], lambda: _levels(raw["rcps"], f"{where}.rcps", "rcp"))
 
     def one(name: str, policy_type: str) -> CompiledPolicy | None:
-        return _policy(raw[name], f"{where}.{name}", policy_type) if raw.get(name) is not None else None
+        if raw.get(name) is None:
+            return None
+        return _cached(name, raw[name], lambda: _policy(raw[name], f"{where}.{name}", policy_type))
 
     context = build_context(principal, given, resource=resource, resource_account=account, now=now,
                             in_org=scps is not None, resource_in_org=rcps is not None)
     return Request(
         principal=principal, action=action, resource=resource, resource_account=account, context=context,
-        identity=_policies(raw.get("identity_policies", []), f"{where}.identity_policies", "identity"),
+        identity=_cached("identity_policies", raw.get("identity_policies", []), lambda: _policies(
+            raw.get("identity_policies", []), f"{where}.identity_policies", "identity")),
         boundary=one("permissions_boundary", "boundary"), session=one("session_policy", "session"),
         scps=scps, rcps=rcps, resource_policy=one("resource_policy", "resource"),
         vpce=one("vpc_endpoint_policy", "vpce"), management_account=_string(raw, "management_account", where),

@@ -99,23 +99,25 @@ def _as_text(value: Any) -> str:
 
 
 class ActionMatcher:
-    """``Action`` or ``NotAction`` patterns, precompiled: exact names in a set, wildcards in one regex."""
+    """``Action`` or ``NotAction`` patterns: exact names in a set, wildcard patterns as cached regexes."""
 
-    __slots__ = ("_all", "_exact", "_regex", "negated")
+    __slots__ = ("_all", "_exact", "_regexes", "negated", "services")
 
     def __init__(self, patterns: tuple[str, ...], negated: bool) -> None:
         self.negated = negated
         lowered = [p.lower() for p in patterns]
         self._all = any(p in ("*", "*:*") for p in lowered)
         self._exact = frozenset(p for p in lowered if "*" not in p and "?" not in p)
-        wild = [p for p in lowered if ("*" in p or "?" in p) and p not in ("*", "*:*")]
-        self._regex = (re.compile("|".join(f"(?:{catalog._compiled(p).pattern})" for p in wild), re.DOTALL)
-                       if wild else None)
+        self._regexes = tuple(catalog._compiled(p) for p in lowered
+                              if ("*" in p or "?" in p) and p not in ("*", "*:*"))
+        prefixes = {p.partition(":")[0] for p in lowered}
+        #: the service prefixes the patterns can match (None: any service, e.g. "*", "s?:*" or NotAction)
+        self.services = None if negated or self._all or any("*" in x or "?" in x for x in prefixes) else prefixes
 
     def _hit(self, action: str) -> bool:
         if self._all or action in self._exact:
             return True
-        return self._regex is not None and self._regex.fullmatch(action) is not None
+        return any(r.fullmatch(action) is not None for r in self._regexes)
 
     def match(self, action_lower: str) -> bool:
         """``action_lower`` is the request's action in lower case."""
@@ -123,21 +125,25 @@ class ActionMatcher:
 
 
 class ResourceMatcher:
-    """``Resource`` or ``NotResource`` patterns. :meth:`match` answers True, False or None (unresolved)."""
+    """``Resource`` or ``NotResource`` patterns. :meth:`match` answers True, False or None (unresolved).
+    Literal ARNs are compared as strings; wildcard patterns are compiled (and cached) on first use."""
 
-    __slots__ = ("_all", "_regex", "_variable", "negated", "patterns")
+    __slots__ = ("_all", "_exact", "_variable", "_wild", "negated", "patterns")
 
     def __init__(self, patterns: tuple[str, ...], negated: bool) -> None:
         self.negated = negated
         self.patterns = patterns
         self._all = "*" in patterns
-        plain = [p for p in patterns if "${" not in p and p != "*"]
+        self._exact = frozenset(p for p in patterns if "*" not in p and "?" not in p and "${" not in p)
+        self._wild = tuple(p for p in patterns if ("*" in p or "?" in p) and "${" not in p and p != "*")
         self._variable = tuple(p for p in patterns if "${" in p)
-        self._regex = _compiled("|".join(f"(?:{_segment_regex(p)})" for p in plain)) if plain else None
 
     def _hit(self, resource: str, lookup: Lookup) -> bool | None:
-        if self._all or (self._regex is not None and self._regex.fullmatch(resource) is not None):
+        if self._all or resource in self._exact:
             return True
+        for pattern in self._wild:
+            if glob_arn(pattern).fullmatch(resource) is not None:
+                return True
         unresolved = False
         for pattern in self._variable:
             regex = _substituted_regex(pattern, lookup)

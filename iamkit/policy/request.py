@@ -22,6 +22,7 @@ global condition context keys"):
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -98,6 +99,11 @@ def parse_principal(value: Any, principal_arn: str | None = None) -> Principal:
         raise PolicyError(f"unknown principal kind {kind!r} (expected Service, Federated, CanonicalUser or AWS)")
     if not isinstance(value, str) or not value.strip():
         raise PolicyError("principal must be an ARN, a service principal, 'anonymous' or a one-key object")
+    return _parse_text(value, principal_arn)
+
+
+@functools.lru_cache(maxsize=65536)
+def _parse_text(value: str, principal_arn: str | None) -> Principal:
     text = value.strip()
     if text.lower() in ("anonymous", "*"):
         return Principal("anonymous", "anonymous", principal_type="Anonymous")
