@@ -119,7 +119,7 @@ def format_decision(d: Decision) -> str:
     if d.decision == ALLOWED:
         head = f"ALLOWED: {d.reason}"
     elif d.decision == EXPLICIT_DENY and d.statements:
-        maybe = " (a Deny that may apply: its condition cannot be evaluated)" if d.unresolved_conditions else ""
+        maybe = " (a Deny that may apply: its condition cannot be evaluated)" if d.reason.startswith("a Deny") else ""
         head = f"DENIED by {d.statements[0].describe()}{maybe}"
     elif d.decision == EXPLICIT_DENY:
         head = f"DENIED: {d.reason}"

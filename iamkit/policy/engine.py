@@ -120,7 +120,7 @@ class _SetResult:
     policy_type: str
     level: str | None
     allows: list[tuple[CompiledPolicy, CompiledStatement, str | None]] = field(default_factory=list)
-    denies: list[tuple[CompiledPolicy, CompiledStatement]] = field(default_factory=list)
+    denies: list[tuple[CompiledPolicy, CompiledStatement, bool]] = field(default_factory=list)  # (.., certain)
     unresolved_allows: list[dict[str, Any]] = field(default_factory=list)
     unresolved_denies: list[dict[str, Any]] = field(default_factory=list)
 
@@ -160,7 +160,7 @@ def _evaluate_set(ptype: str, level: str | None, policies: Sequence[CompiledPoli
                 else:
                     out.unresolved_allows += [_unresolved_entry(ptype, level, policy, st, k, w) for k, w in sink]
             else:
-                out.denies.append((policy, st))
+                out.denies.append((policy, st, state is True))
                 if state is None:
                     out.unresolved_denies += [_unresolved_entry(ptype, level, policy, st, k, w) for k, w in sink]
             sink.clear()
@@ -224,11 +224,12 @@ def decide(req: Request) -> Decision:
         return ruled
     results = _sets(req, action)
     unresolved_denies = tuple(u for r in results for u in r.unresolved_denies)
-    denies = [r.ref(pol, st) for r in results for pol, st in r.denies]
-    if denies:
+    found = sorted(((certain, r.ref(pol, st)) for r in results for pol, st, certain in r.denies),
+                   key=lambda d: not d[0])  # certain Denies first, each group in evaluation order
+    if found:
+        denies = [ref for _, ref in found]
         kinds = tuple(dict.fromkeys(d.policy_type for d in denies))
-        why = "a Deny whose condition cannot be decided" if unresolved_denies and len(unresolved_denies) == len(
-            denies) else "explicit Deny"
+        why = "explicit Deny" if found[0][0] else "a Deny whose condition cannot be decided"
         return Decision(EXPLICIT_DENY, kinds, tuple(denies), unresolved_denies, f"{why} in {denies[0].describe()}")
     return _allow_phase(req, results)
 
