@@ -71,6 +71,8 @@ class Request:
     resource_policy: CompiledPolicy | None = None
     vpce: CompiledPolicy | None = None
     management_account: str | None = None
+    #: "could it be allowed?" (escalation analysis): an undecidable Allow counts, an undecidable Deny does not
+    optimistic: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,11 +157,11 @@ def _evaluate_set(ptype: str, level: str | None, policies: Sequence[CompiledPoli
             if state is False:
                 continue
             if st.allow:
-                if state:
+                if state or req.optimistic:
                     out.allows.append((policy, st, category))
-                else:
+                if not state:
                     out.unresolved_allows += [_unresolved_entry(ptype, level, policy, st, k, w) for k, w in sink]
-            else:
+            elif state or not req.optimistic:
                 out.denies.append((policy, st, state is True))
                 if state is None:
                     out.unresolved_denies += [_unresolved_entry(ptype, level, policy, st, k, w) for k, w in sink]
@@ -231,7 +233,11 @@ def decide(req: Request) -> Decision:
         kinds = tuple(dict.fromkeys(d.policy_type for d in denies))
         why = "explicit Deny" if found[0][0] else "a Deny whose condition cannot be decided"
         return Decision(EXPLICIT_DENY, kinds, tuple(denies), unresolved_denies, f"{why} in {denies[0].describe()}")
-    return _allow_phase(req, results)
+    decision = _allow_phase(req, results)
+    if req.optimistic and decision.allowed:  # say which conditions were assumed to hold
+        assumed = tuple(u for r in results for u in r.unresolved_allows)
+        return Decision(decision.decision, decision.decided_by, decision.statements, assumed, decision.reason)
+    return decision
 
 
 def _implicit(kind: str, reason: str, results: list[_SetResult]) -> Decision:

@@ -147,3 +147,25 @@ def test_source_ip_must_be_given():
     d = ask(identity_policies=[], resource_policy=bucket)
     assert d.decision == "explicit_deny" and d.unresolved_conditions[0]["condition"] == "NotIpAddress aws:sourceip"
     assert decision(identity_policies=[], resource_policy=bucket, context={"aws:SourceIp": "10.1.2.3"}) == "allowed"
+
+
+def test_optimistic_mode_for_what_could_be_allowed():
+    """For escalation analysis ("could this principal do it?"): an undecidable Allow counts and is named, an
+    undecidable Deny does not; decided conditions still decide."""
+    from dataclasses import replace
+
+    from evalkit import NOW
+
+    from iamkit.policy.engine import decide
+    from iamkit.policy.intake import request_from_mapping
+
+    raw = {"principal": USER, "action": "s3:GetObject", "resource": "*", "identity_policies": [
+        doc(allow("s3:*", Condition={"StringEquals": {"s3:x-amz-acl": "private"}})),
+        doc({"Effect": "Deny", "Action": "s3:*", "Resource": "*", "Condition": {"Bogus": {"k": "v"}}})]}
+    req = request_from_mapping(raw, "r", NOW)
+    assert decide(req).decision == "explicit_deny"
+    hopeful = decide(replace(req, optimistic=True))
+    assert hopeful.decision == "allowed"
+    assert hopeful.unresolved_conditions[0]["condition"] == "StringEquals s3:x-amz-acl"
+    raw["identity_policies"][0] = doc(allow("s3:*", Condition={"StringEquals": {"aws:username": "bob"}}))
+    assert decide(replace(request_from_mapping(raw, "r", NOW), optimistic=True)).decision == "implicit_deny"
