@@ -1,0 +1,157 @@
+"""Per-principal analysis of an account's evidence: effective administrator, escalation methods, boundary.
+
+Every answer comes from the evaluator (:mod:`iamkit.policy.engine`) on the policies the evidence holds for
+the principal (:mod:`iamkit.authz`: identity policies incl. groups, permissions boundary, the SCP chain of
+the account, a role's trust policy), so a boundary, an SCP or a Deny in another policy is taken into
+account. :mod:`iamkit.policy.escalation` says what counts as administrator and as an escalation method.
+The context is the collection time; ``aws:TokenIssueTime`` is that time too (credentials the principal can
+obtain now), and ``aws:SourceAccount`` is the account for services acting in it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from iamkit.authz import EvidenceIndex, request_from_evidence
+from iamkit.policy.engine import Decision, Request, decide
+from iamkit.policy.escalation import Inventory, Method, escalation_methods, is_admin
+from iamkit.policy.intake import request_from_mapping
+from iamkit.policy.privesc import escalation_paths
+
+__all__ = ["PrincipalReport", "analyze_account"]
+
+
+@dataclass(frozen=True, slots=True)
+class PrincipalReport:
+    arn: str
+    type: str  # user | role
+    admin: bool
+    methods: tuple[Method, ...]
+    boundary: str | None
+    service_linked: bool
+    #: shortest chain of roles this principal can become (sts:AssumeRole, or a role passed to a service) that
+    #: ends at an administrator or at a principal with an escalation method; empty when there is none
+    chain: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"arn": self.arn, "type": self.type, "admin": self.admin,
+                "admin_via": "policies" if self.admin else ("escalation" if self.methods else
+                                                            "role chain" if self.chain else None),
+                "chain": list(self.chain),
+                "escalation": [{"method": m.path.id, "actions": list(m.path.required_actions),
+                                "detail": m.describe(), "assumed_conditions": list(m.assumed_conditions)}
+                               for m in self.methods],
+                "boundary": self.boundary, "service_linked": self.service_linked}
+
+
+class _Asker:
+    """Decisions for one principal, its policies compiled once."""
+
+    def __init__(self, index: EvidenceIndex, arn: str, context: dict[str, Any], now: datetime) -> None:
+        self.index, self.arn, self.context, self.now = index, arn, context, now
+        self.base = self._request("sts:GetCallerIdentity", "*")
+
+    def _request(self, action: str, resource: str) -> Request:
+        raw = request_from_evidence(self.index, self.arn, action, resource, dict(self.context))
+        return request_from_mapping(raw, f"principal {self.arn}", self.now)
+
+    def ask(self, action: str, resource: str, optimistic: bool) -> Decision:
+        if not self.might(action):
+            return Decision("implicit_deny", ("identity",), reason="no identity statement names the action")
+        return decide(replace(self._request(action, resource), optimistic=optimistic))
+
+    def might(self, action: str) -> bool:
+        """Some identity Allow names the action (else no resource can be allowed, except through a trust
+        policy that names the principal itself)."""
+        low = action.lower()
+        if low.startswith("sts:assumerole") or self.base.principal.kind == "root":
+            return True
+        return any(st.allow and st.actions.match(low) for p in self.base.identity for st in p.candidates(low))
+
+    def witnesses(self, action: str) -> Iterator[str]:
+        low = action.lower()
+        for p in self.base.identity:
+            for st in p.candidates(low):
+                if st.allow and st.actions.match(low) and st.resources is not None and not st.resources.negated:
+                    for pattern in st.resources.patterns:
+                        if "${" not in pattern and pattern != "*":
+                            yield pattern.replace("*", "x").replace("?", "x")
+
+
+
+
+def _inventory(index: EvidenceIndex, account_id: str) -> Inventory:
+    acct = index.account(account_id)
+    assert acct is not None
+    roles = tuple(acct.roles)
+    services = sorted({s for p in escalation_paths() for s in p.passes_role_to})
+    trusts: dict[str, frozenset[str]] = {}
+    for role in roles:
+        ok = set()
+        for service in services:
+            raw = request_from_evidence(index, service, "sts:AssumeRole", role, {"aws:SourceAccount": account_id})
+            if decide(replace(request_from_mapping(raw, f"trust of {role}", acct.bundle.collected_at),
+                              optimistic=True)).allowed:
+                ok.add(service)
+        trusts[role] = frozenset(ok)
+    return Inventory(users=tuple(acct.users), groups=tuple(g["Arn"] for g in acct.groups.values() if "Arn" in g),
+                     roles=roles, customer_policies=tuple(a for a in acct.policies if ":aws:policy/" not in a),
+                     role_trusts_service=trusts)
+
+
+def analyze_account(index: EvidenceIndex, account_id: str) -> list[PrincipalReport]:
+    """One report per user and role of the account (service-linked roles included, marked)."""
+    acct = index.account(account_id)
+    if acct is None:
+        raise KeyError(account_id)
+    now = acct.bundle.collected_at
+    context = {"aws:TokenIssueTime": now.isoformat().replace("+00:00", "Z")}
+    inventory = _inventory(index, account_id)
+    own = [arn for arn in (*acct.users, *acct.roles) if arn.split(":")[4:5] == [account_id]]  # GAAD is one account's
+    askers = {arn: _Asker(index, arn, context, now) for arn in own}
+    admins = {arn for arn, a in askers.items() if is_admin(a.ask)}
+    inventory = replace(inventory, admin_roles=frozenset(r for r in inventory.roles if r in admins))
+    methods = {arn: () if arn in admins else tuple(escalation_methods(a.ask, inventory, arn, a.witnesses))
+               for arn, a in askers.items()}
+    chains = _chains(askers, inventory, admins, methods)
+    reports = []
+    for arn in askers:
+        entity = acct.users.get(arn) or acct.roles.get(arn) or {}
+        boundary = (entity.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
+        reports.append(PrincipalReport(arn, "user" if arn in acct.users else "role", arn in admins, methods[arn],
+                                       boundary, ":role/aws-service-role/" in arn, chains.get(arn, ())))
+    return reports
+
+
+def _chains(askers: dict[str, _Asker], inventory: Inventory, admins: set[str],
+            methods: dict[str, tuple[Method, ...]]) -> dict[str, tuple[str, ...]]:
+    """Shortest "can become" chains (breadth-first) to an administrator or an escalating principal."""
+    edges: dict[str, list[str]] = {}
+    for arn, asker in askers.items():
+        nxt = [r for r in inventory.roles if r != arn and asker.ask("sts:AssumeRole", r, True).allowed]
+        nxt += [res for m in methods[arn] for a, res, _ in m.grants if a.lower() == "iam:passrole"]
+        edges[arn] = list(dict.fromkeys(nxt))
+    goal = {a for a in askers if a in admins or methods[a]}
+    out: dict[str, tuple[str, ...]] = {}
+    for start in askers:
+        if start in goal:
+            continue
+        seen, frontier = {start}, [(start,)]
+        while frontier and start not in out:
+            step = []
+            for chain in frontier:
+                for role in edges.get(chain[-1], ()):
+                    if role in seen:
+                        continue
+                    seen.add(role)
+                    if role in goal:
+                        out[start] = (*chain[1:], role)
+                        break
+                    step.append((*chain, role))
+                if start in out:
+                    break
+            frontier = step
+    return out
