@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from iamkit.authz import EvidenceIndex, request_from_evidence
+from iamkit.policy.document import parse_policy
 from iamkit.policy.engine import Decision, Request, decide
 from iamkit.policy.escalation import Inventory, Method, escalation_methods, is_admin
 from iamkit.policy.intake import request_from_mapping
@@ -53,6 +54,9 @@ class _Asker:
     def __init__(self, index: EvidenceIndex, arn: str, context: dict[str, Any], now: datetime) -> None:
         self.index, self.arn, self.context, self.now = index, arn, context, now
         self.base = self._request("sts:GetCallerIdentity", "*")
+        role = index.account(arn.split(":")[4]).roles.get(arn) if ":role/" in arn else None  # type: ignore[union-attr]
+        self.trust = parse_policy(role["AssumeRolePolicyDocument"]) if role and role.get(
+            "AssumeRolePolicyDocument") else None
 
     def _request(self, action: str, resource: str) -> Request:
         raw = request_from_evidence(self.index, self.arn, action, resource, dict(self.context))
@@ -126,12 +130,35 @@ def analyze_account(index: EvidenceIndex, account_id: str) -> list[PrincipalRepo
     return reports
 
 
+def _trust_index(askers: dict[str, _Asker], inventory: Inventory) -> dict[str, set[str]]:
+    """AWS principal value named in a role's trust policy -> roles ("*" and account roots under "*": any
+    principal of the account whose identity policies allow sts:AssumeRole). Only a candidate filter: the
+    evaluator decides each edge."""
+    out: dict[str, set[str]] = {}
+    for role in inventory.roles:
+        asker = askers.get(role)
+        trust = asker.trust if asker is not None else None
+        if trust is None:
+            continue
+        for st in trust.statements:
+            for value in (st.principals or {}).get("AWS", ()):
+                key = "*" if value == "*" or value.endswith(":root") or value.isdigit() else value
+                out.setdefault(key, set()).add(role)
+    return out
+
+
 def _chains(askers: dict[str, _Asker], inventory: Inventory, admins: set[str],
             methods: dict[str, tuple[Method, ...]]) -> dict[str, tuple[str, ...]]:
     """Shortest "can become" chains (breadth-first) to an administrator or an escalating principal."""
+    trusts = _trust_index(askers, inventory)
     edges: dict[str, list[str]] = {}
     for arn, asker in askers.items():
-        nxt = [r for r in inventory.roles if r != arn and asker.ask("sts:AssumeRole", r, True).allowed]
+        p = asker.base.principal
+        named = {r for form in p.forms for r in trusts.get(form, ())}
+        if any(st.allow and st.actions.match("sts:assumerole") for pol in asker.base.identity
+               for st in pol.candidates("sts:assumerole")):
+            named |= set(trusts.get("*", ()))
+        nxt = [r for r in inventory.roles if r in named and r != arn and asker.ask("sts:AssumeRole", r, True).allowed]
         nxt += [res for m in methods[arn] for a, res, _ in m.grants if a.lower() == "iam:passrole"]
         edges[arn] = list(dict.fromkeys(nxt))
     goal = {a for a in askers if a in admins or methods[a]}
