@@ -10,9 +10,11 @@ obtain now), and ``aws:SourceAccount`` is the account for services acting in it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from iamkit.authz import EvidenceIndex, request_from_evidence
@@ -36,6 +38,8 @@ class PrincipalReport:
     #: shortest chain of roles this principal can become (sts:AssumeRole, or a role passed to a service) that
     #: ends at an administrator or at a principal with an escalation method; empty when there is none
     chain: tuple[str, ...] = ()
+    last_used: str | None = None  # roles: RoleLastUsed.LastUsedDate
+    assumable_by: tuple[str, ...] = ()  # roles: principals named by Allow statements of the trust policy
 
     def as_dict(self) -> dict[str, Any]:
         return {"arn": self.arn, "type": self.type, "admin": self.admin,
@@ -45,7 +49,8 @@ class PrincipalReport:
                 "escalation": [{"method": m.path.id, "actions": list(m.path.required_actions),
                                 "detail": m.describe(), "assumed_conditions": list(m.assumed_conditions)}
                                for m in self.methods],
-                "boundary": self.boundary, "service_linked": self.service_linked}
+                "boundary": self.boundary, "service_linked": self.service_linked, "last_used": self.last_used,
+                "assumable_by": list(self.assumable_by)}
 
 
 class _Asker:
@@ -125,8 +130,13 @@ def analyze_account(index: EvidenceIndex, account_id: str) -> list[PrincipalRepo
     for arn in askers:
         entity = acct.users.get(arn) or acct.roles.get(arn) or {}
         boundary = (entity.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
+        trust = askers[arn].trust
+        who = tuple(dict.fromkeys(f"{kind}:{v}" for st in (trust.statements if trust else ()) if st.is_allow
+                                  for kind, values in (st.principals or {}).items() for v in values))
+        last = (entity.get("RoleLastUsed") or {}).get("LastUsedDate")
         reports.append(PrincipalReport(arn, "user" if arn in acct.users else "role", arn in admins, methods[arn],
-                                       boundary, ":role/aws-service-role/" in arn, chains.get(arn, ())))
+                                       boundary, ":role/aws-service-role/" in arn, chains.get(arn, ()),
+                                       str(last) if last else None, who))
     return reports
 
 
@@ -182,3 +192,32 @@ def _chains(askers: dict[str, _Asker], inventory: Inventory, admins: set[str],
                     break
             frontier = step
     return out
+
+
+def add_parser(sub: Any, epilog: str) -> None:
+    """Register ``iamkit principals`` on the CLI's subparsers."""
+    p = sub.add_parser("principals", epilog=epilog,
+                       help="users and roles: administrator, escalation methods, boundary, who can assume them")
+    p.add_argument("evidence", type=Path, nargs="+", metavar="EVIDENCE_DIR")
+    p.add_argument("--org-evidence", type=Path, metavar="DIR", help="the organization bundle (SCPs)")
+    p.add_argument("--json", action="store_true", help="one JSON record per principal")
+
+
+def run(args: Any) -> int:
+    """The ``principals`` command: every account bundle found, one record per user and role."""
+    from iamkit.evidence import Bundle, load_bundles
+
+    bundles, org = load_bundles(args.evidence)
+    if args.org_evidence is not None:
+        org = Bundle(args.org_evidence)
+    index = EvidenceIndex(bundles, org)
+    records = [r.as_dict() | {"account_id": b.account_id} for b in bundles
+               for r in analyze_account(index, b.account_id)]
+    if args.json:
+        print(json.dumps(records, indent=1))
+        return 0
+    for r in records:
+        status = "ADMIN" if r["admin"] else "ESCALATES" if r["escalation"] else "CHAIN" if r["chain"] else "-"
+        how = ", ".join(m["method"] for m in r["escalation"]) or " -> ".join(c.rsplit("/", 1)[-1] for c in r["chain"])
+        print(f"{status:9} {r['arn']}" + (f"  ({how})" if how else ""))
+    return 0

@@ -71,3 +71,21 @@ def test_effective_admins_and_role_chain(reports):
     assert reports["privesc-AssumeRole-starting-role"].chain == (
         "arn:aws:iam::200611803367:role/privesc-AssumeRole-intermediate-role",)
     assert {m.path.id for m in reports["privesc-AssumeRole-intermediate-role"].methods} == {"sts-001"}
+
+
+def test_principals_command(shared_data, tmp_path, capsys):
+    """``iamkit principals EVIDENCE_DIR --json``: one record per user and role of the account."""
+    import json
+
+    from iamkit.cli import main
+
+    import_export(shared_data / "cloudsplaining" / "examples_files_example.json", out=tmp_path)
+    assert main(["principals", str(tmp_path / "evidence"), "--json"]) == 0
+    records = {r["arn"].rsplit("/", 1)[-1]: r for r in json.loads(capsys.readouterr().out)}
+    assert records["privesc4-CreateAccessKey-user"]["admin_via"] == "escalation"
+    assert records["privesc4-CreateAccessKey-user"]["escalation"][0]["method"] == "iam-002"
+    assert records["OrganizationAccountAccessRole"]["admin"] is True
+    assert records["OrganizationAccountAccessRole"]["assumable_by"] == ["AWS:arn:aws:iam::072528804237:root"]
+    assert records["fp1-allow-and-deny-user"]["admin_via"] is None
+    assert records["privesc-AssumeRole-starting-role"]["admin_via"] == "role chain"
+    assert main(["principals", str(tmp_path / "nowhere")]) == 2
