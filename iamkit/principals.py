@@ -80,6 +80,17 @@ class _Asker:
             return True
         return any(st.allow and st.actions.match(low) for p in self.base.identity for st in p.candidates(low))
 
+    def named(self, action: str, resource: str) -> bool:
+        """For IAM actions other than sts:AssumeRole*: some identity Allow statement's Resource could match
+        ``resource`` (a cheap filter before the evaluator; conditions are left to it)."""
+        low = action.lower()
+        if not low.startswith("iam:") or self.base.principal.kind == "root":
+            return True
+        get = self.base.context.get
+        return any(st.allow and st.actions.match(low) and (st.resources is None or
+                                                          st.resources.match(resource, get) is not False)
+                   for p in self.base.identity for st in p.candidates(low))
+
     def witnesses(self, action: str) -> Iterator[str]:
         low = action.lower()
         for p in self.base.identity:
@@ -123,7 +134,8 @@ def analyze_account(index: EvidenceIndex, account_id: str) -> list[PrincipalRepo
     askers = {arn: _Asker(index, arn, context, now) for arn in own}
     admins = {arn for arn, a in askers.items() if is_admin(a.ask)}
     inventory = replace(inventory, admin_roles=frozenset(r for r in inventory.roles if r in admins))
-    methods = {arn: () if arn in admins else tuple(escalation_methods(a.ask, inventory, arn, a.witnesses))
+    methods = {arn: () if arn in admins else tuple(escalation_methods(a.ask, inventory, arn, a.witnesses,
+                                                                      named=a.named))
                for arn, a in askers.items()}
     chains = _chains(askers, inventory, admins, methods)
     reports = []

@@ -100,8 +100,11 @@ def _targets(action: str, path: EscalationPath, inv: Inventory, witnesses: Calla
 
 def escalation_methods(ask: Ask, inventory: Inventory, self_arn: str,
                        witnesses: Callable[[str], Iterable[str]] = lambda _a: (),
-                       paths: Iterable[EscalationPath] | None = None) -> list[Method]:
-    """The catalogued methods this principal can use (see the module docstring)."""
+                       paths: Iterable[EscalationPath] | None = None,
+                       named: Callable[[str, str], bool] = lambda _a, _r: True) -> list[Method]:
+    """The catalogued methods this principal can use (see the module docstring). ``named(action, resource)``
+    may rule out, cheaply, resources no Allow statement of the principal names (IAM resources have no
+    resource policies, so only identity policies can allow them); the evaluator decides the rest."""
     found: list[Method] = []
     cache: dict[tuple[str, str], Decision] = {}
 
@@ -115,8 +118,10 @@ def escalation_methods(ask: Ask, inventory: Inventory, self_arn: str,
         grants = []
         assumed: list[str] = []
         for action in path.required_actions:
-            hit = next(((r, d) for r in _targets(action, path, inventory, witnesses, self_arn)
-                        if (d := can(action, r)).allowed), None)
+            targets = _targets(action, path, inventory, witnesses, self_arn)
+            if self_arn in targets:  # the principal itself first: the commonest self-escalation
+                targets = [self_arn, *(t for t in targets if t != self_arn)]
+            hit = next(((r, d) for r in targets if named(action, r) and (d := can(action, r)).allowed), None)
             if hit is None:
                 break
             resource, decision = hit
