@@ -135,7 +135,7 @@ def analyze_account(index: EvidenceIndex, account_id: str) -> list[PrincipalRepo
     admins = {arn for arn, a in askers.items() if is_admin(a.ask)}
     inventory = replace(inventory, admin_roles=frozenset(r for r in inventory.roles if r in admins))
     methods = {arn: () if arn in admins else tuple(escalation_methods(a.ask, inventory, arn, a.witnesses,
-                                                                      named=a.named))
+                                                                      named=a.named, might=a.might))
                for arn, a in askers.items()}
     chains = _chains(askers, inventory, admins, methods)
     reports = []

@@ -21,7 +21,7 @@ role's trust policy), through an ``ask(action, resource, optimistic)`` callable 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from iamkit.policy.engine import Decision, StatementRef
 from iamkit.policy.privesc import EscalationPath, escalation_paths
@@ -54,6 +54,8 @@ class Inventory:
     role_trusts_service: Mapping[str, frozenset[str]] | None = None
     #: role ARNs that are administrators
     admin_roles: frozenset[str] = frozenset()
+    #: memo of the roles a method may pass (filled on use)
+    passable: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,9 +90,12 @@ def _targets(action: str, path: EscalationPath, inv: Inventory, witnesses: Calla
              self_arn: str) -> Sequence[str]:
     low = action.lower()
     if low == "iam:passrole":
-        services = frozenset(s.lower() for s in path.passes_role_to)
-        trusts = inv.role_trusts_service or {}
-        return [r for r in inv.roles if r != self_arn and (not services or trusts.get(r, frozenset()) & services)]
+        key = path.passes_role_to
+        if key not in inv.passable:
+            services = frozenset(s.lower() for s in key)
+            trusts = inv.role_trusts_service or {}
+            inv.passable[key] = tuple(r for r in inv.roles if not services or trusts.get(r, frozenset()) & services)
+        return [r for r in inv.passable[key] if r != self_arn]
     if low == "sts:assumerole":
         return [r for r in inv.roles if r in inv.admin_roles and r != self_arn]
     if low.startswith("iam:"):
@@ -101,10 +106,12 @@ def _targets(action: str, path: EscalationPath, inv: Inventory, witnesses: Calla
 def escalation_methods(ask: Ask, inventory: Inventory, self_arn: str,
                        witnesses: Callable[[str], Iterable[str]] = lambda _a: (),
                        paths: Iterable[EscalationPath] | None = None,
-                       named: Callable[[str, str], bool] = lambda _a, _r: True) -> list[Method]:
+                       named: Callable[[str, str], bool] = lambda _a, _r: True,
+                       might: Callable[[str], bool] = lambda _a: True) -> list[Method]:
     """The catalogued methods this principal can use (see the module docstring). ``named(action, resource)``
     may rule out, cheaply, resources no Allow statement of the principal names (IAM resources have no
-    resource policies, so only identity policies can allow them); the evaluator decides the rest."""
+    resource policies, so only identity policies can allow them) and ``might(action)`` whole actions no Allow
+    names; the evaluator decides the rest."""
     found: list[Method] = []
     cache: dict[tuple[str, str], Decision] = {}
 
@@ -118,6 +125,8 @@ def escalation_methods(ask: Ask, inventory: Inventory, self_arn: str,
         grants = []
         assumed: list[str] = []
         for action in path.required_actions:
+            if not might(action):
+                break
             targets = _targets(action, path, inventory, witnesses, self_arn)
             if self_arn in targets:  # the principal itself first: the commonest self-escalation
                 targets = [self_arn, *(t for t in targets if t != self_arn)]
