@@ -60,8 +60,9 @@ class _Account:
                 raise EvidenceError(f"{self.bundle.path}: group {group_name} of user {name} is not in the evidence")
             docs += [{"name": f"{p['PolicyName']} (inline, group {group_name})", "document": p["PolicyDocument"]}
                      for p in group.get("GroupPolicyList") or []]
-            docs += [self.managed(a["PolicyArn"], f"group {group_name}") for a in group.get("AttachedManagedPolicies")
-                     or []]
+            docs += [{**self.managed(a["PolicyArn"], f"group {group_name}"),
+                      "name": f"{a.get('PolicyName') or a['PolicyArn']} (group {group_name})"}
+                     for a in group.get("AttachedManagedPolicies") or []]
         return docs
 
 

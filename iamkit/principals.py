@@ -20,7 +20,7 @@ from typing import Any
 from iamkit.authz import EvidenceIndex, request_from_evidence
 from iamkit.policy.document import parse_policy
 from iamkit.policy.engine import Decision, Request, decide
-from iamkit.policy.escalation import Inventory, Method, escalation_methods, is_admin
+from iamkit.policy.escalation import ADMIN_PROBES, Inventory, Method, escalation_methods, is_admin
 from iamkit.policy.intake import request_from_mapping
 from iamkit.policy.privesc import escalation_paths
 
@@ -38,13 +38,15 @@ class PrincipalReport:
     #: shortest chain of roles this principal can become (sts:AssumeRole, or a role passed to a service) that
     #: ends at an administrator or at a principal with an escalation method; empty when there is none
     chain: tuple[str, ...] = ()
+    #: how an administrator is one: "direct" (its own policies) or "group <name>"
+    admin_how: str | None = None
     last_used: str | None = None  # roles: RoleLastUsed.LastUsedDate
     assumable_by: tuple[str, ...] = ()  # roles: principals named by Allow statements of the trust policy
 
     def as_dict(self) -> dict[str, Any]:
         return {"arn": self.arn, "type": self.type, "admin": self.admin,
-                "admin_via": "policies" if self.admin else ("escalation" if self.methods else
-                                                            "role chain" if self.chain else None),
+                "admin_via": self.admin_how if self.admin else ("escalation" if self.methods else
+                                                                "role chain" if self.chain else None),
                 "chain": list(self.chain),
                 "escalation": [{"method": m.path.id, "actions": list(m.path.required_actions),
                                 "detail": m.describe(), "assumed_conditions": list(m.assumed_conditions)}
@@ -148,8 +150,16 @@ def analyze_account(index: EvidenceIndex, account_id: str) -> list[PrincipalRepo
         last = (entity.get("RoleLastUsed") or {}).get("LastUsedDate")
         reports.append(PrincipalReport(arn, "user" if arn in acct.users else "role", arn in admins, methods[arn],
                                        boundary, ":role/aws-service-role/" in arn, chains.get(arn, ()),
+                                       _admin_how(askers[arn]) if arn in admins else None,
                                        str(last) if last else None, who))
     return reports
+
+
+def _admin_how(asker: _Asker) -> str:
+    """"group <name>" when the identity statement allowing the first IAM write is a group's, else "direct"."""
+    refs = [r for r in asker.ask(ADMIN_PROBES[0], "*", False).statements if r.policy_type == "identity"]
+    name = refs[0].policy if refs else ""
+    return f"group {name.rsplit('(group ', 1)[1].rstrip(')')}" if "(group " in name else "direct"
 
 
 def _trust_index(askers: dict[str, _Asker], inventory: Inventory) -> dict[str, set[str]]:

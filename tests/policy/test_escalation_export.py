@@ -85,6 +85,8 @@ def test_principals_command(shared_data, tmp_path, capsys):
     assert records["privesc4-CreateAccessKey-user"]["admin_via"] == "escalation"
     assert records["privesc4-CreateAccessKey-user"]["escalation"][0]["method"] == "iam-002"
     assert records["OrganizationAccountAccessRole"]["admin"] is True
+    assert records["OrganizationAccountAccessRole"]["admin_via"] == "direct"
+    assert records["privesc-sre-user"]["admin_via"] == "group privesc-sre-group"  # admin only through its group
     assert records["OrganizationAccountAccessRole"]["assumable_by"] == ["AWS:arn:aws:iam::072528804237:root"]
     assert records["fp1-allow-and-deny-user"]["admin_via"] is None
     assert records["privesc-AssumeRole-starting-role"]["admin_via"] == "role chain"
