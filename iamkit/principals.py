@@ -40,6 +40,11 @@ class PrincipalReport:
     chain: tuple[str, ...] = ()
     #: how an administrator is one: "direct" (its own policies) or "group <name>"
     admin_how: str | None = None
+    #: roles: principals outside the account (other accounts, "*", identity providers) its trust policy lets
+    #: assume it, decided by the evaluator (their own account's side assumed to allow; conditions assumed)
+    external_reach: tuple[str, ...] = ()
+    #: reachable from outside and an administrator, or able to escalate or to become one that is
+    admin_from_outside: bool = False
     last_used: str | None = None  # roles: RoleLastUsed.LastUsedDate
     assumable_by: tuple[str, ...] = ()  # roles: principals named by Allow statements of the trust policy
 
@@ -52,7 +57,8 @@ class PrincipalReport:
                                 "detail": m.describe(), "assumed_conditions": list(m.assumed_conditions)}
                                for m in self.methods],
                 "boundary": self.boundary, "service_linked": self.service_linked, "last_used": self.last_used,
-                "assumable_by": list(self.assumable_by)}
+                "assumable_by": list(self.assumable_by), "external_reach": list(self.external_reach),
+                "admin_from_outside": self.admin_from_outside}
 
 
 class _Asker:
@@ -62,8 +68,8 @@ class _Asker:
         self.index, self.arn, self.context, self.now = index, arn, context, now
         self.base = self._request("sts:GetCallerIdentity", "*")
         role = index.account(arn.split(":")[4]).roles.get(arn) if ":role/" in arn else None  # type: ignore[union-attr]
-        self.trust = parse_policy(role["AssumeRolePolicyDocument"]) if role and role.get(
-            "AssumeRolePolicyDocument") else None
+        self.trust_raw = role.get("AssumeRolePolicyDocument") if role else None
+        self.trust = parse_policy(self.trust_raw) if self.trust_raw else None
 
     def _request(self, action: str, resource: str) -> Request:
         raw = request_from_evidence(self.index, self.arn, action, resource, dict(self.context))
@@ -140,6 +146,7 @@ def analyze_account(index: EvidenceIndex, account_id: str) -> list[PrincipalRepo
                                                                       named=a.named, might=a.might))
                for arn, a in askers.items()}
     chains = _chains(askers, inventory, admins, methods)
+    external = _external_reach(index, account_id, askers, now)
     reports = []
     for arn in askers:
         entity = acct.users.get(arn) or acct.roles.get(arn) or {}
@@ -148,11 +155,49 @@ def analyze_account(index: EvidenceIndex, account_id: str) -> list[PrincipalRepo
         who = tuple(dict.fromkeys(f"{kind}:{v}" for st in (trust.statements if trust else ()) if st.is_allow
                                   for kind, values in (st.principals or {}).items() for v in values))
         last = (entity.get("RoleLastUsed") or {}).get("LastUsedDate")
+        reach = external.get(arn, ())
         reports.append(PrincipalReport(arn, "user" if arn in acct.users else "role", arn in admins, methods[arn],
                                        boundary, ":role/aws-service-role/" in arn, chains.get(arn, ()),
-                                       _admin_how(askers[arn]) if arn in admins else None,
+                                       _admin_how(askers[arn]) if arn in admins else None, reach,
+                                       bool(reach) and (arn in admins or bool(methods[arn]) or arn in chains),
                                        str(last) if last else None, who))
     return reports
+
+
+_SOME_ACCOUNT = "arn:aws:iam::000000000000:root"  # stands for "any AWS principal" ("*" in a trust policy)
+_ASSUMED_IDENTITY = {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole*", "Resource": "*"}]}
+
+
+def _external_reach(index: EvidenceIndex, account_id: str, askers: dict[str, _Asker],
+                    now: datetime) -> dict[str, tuple[str, ...]]:
+    """Role ARN -> the principals outside the account its trust policy lets in (evaluated optimistically, their
+    side assumed to allow: another account decides for its own principals)."""
+    rcps = index.chain(account_id, "RESOURCE_CONTROL_POLICY")
+    out: dict[str, tuple[str, ...]] = {}
+    for arn, asker in askers.items():
+        if asker.trust is None:
+            continue
+        named = []
+        for st in asker.trust.statements:
+            for kind, values in (st.principals or {}).items() if st.is_allow else ():
+                named += [(kind, v) for v in values if kind == "Federated" or (
+                    kind == "AWS" and (v == "*" or (v.split(":")[4:5] or [v])[0] != account_id))]
+        reached = []
+        for kind, value in dict.fromkeys(named):
+            if kind == "Federated":
+                principal: Any = {"Federated": value}
+                action = "sts:AssumeRoleWithSAML" if ":saml-provider/" in value else "sts:AssumeRoleWithWebIdentity"
+            else:
+                principal, action = (_SOME_ACCOUNT if value == "*" else value), "sts:AssumeRole"
+            raw = {"principal": principal, "action": action, "resource": arn, "identity_policies": [_ASSUMED_IDENTITY],
+                   "resource_policy": {"name": "trust policy", "document": asker.trust_raw}}
+            if rcps is not None:
+                raw["rcps"] = rcps
+            if decide(replace(request_from_mapping(raw, f"trust of {arn}", now), optimistic=True)).allowed:
+                reached.append(f"{kind}:{value}")
+        if reached:
+            out[arn] = tuple(reached)
+    return out
 
 
 def _admin_how(asker: _Asker) -> str:

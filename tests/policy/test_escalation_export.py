@@ -89,5 +89,10 @@ def test_principals_command(shared_data, tmp_path, capsys):
     assert records["privesc-sre-user"]["admin_via"] == "group privesc-sre-group"  # admin only through its group
     assert records["OrganizationAccountAccessRole"]["assumable_by"] == ["AWS:arn:aws:iam::072528804237:root"]
     assert records["fp1-allow-and-deny-user"]["admin_via"] is None
+    # cross-account reach: another account's root may assume this administrator role
+    assert records["OrganizationAccountAccessRole"]["external_reach"] == ["AWS:arn:aws:iam::072528804237:root"]
+    assert records["OrganizationAccountAccessRole"]["admin_from_outside"] is True
+    assert records["privesc-permissive-role-trust"]["external_reach"] == []  # trusts its own account only
+    assert records["fn1-privesc3-partial-role"]["external_reach"] == []  # a session of the same account
     assert records["privesc-AssumeRole-starting-role"]["admin_via"] == "role chain"
     assert main(["principals", str(tmp_path / "nowhere")]) == 2
