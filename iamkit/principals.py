@@ -228,6 +228,7 @@ def _chains(askers: dict[str, _Asker], inventory: Inventory, admins: set[str],
             methods: dict[str, tuple[Method, ...]]) -> dict[str, tuple[str, ...]]:
     """Shortest "can become" chains (breadth-first) to an administrator or an escalating principal."""
     trusts = _trust_index(askers, inventory)
+    order = {r: i for i, r in enumerate(inventory.roles)}
     edges: dict[str, list[str]] = {}
     for arn, asker in askers.items():
         p = asker.base.principal
@@ -235,7 +236,8 @@ def _chains(askers: dict[str, _Asker], inventory: Inventory, admins: set[str],
         if any(st.allow and st.actions.match("sts:assumerole") for pol in asker.base.identity
                for st in pol.candidates("sts:assumerole")):
             named |= set(trusts.get("*", ()))
-        nxt = [r for r in inventory.roles if r in named and r != arn and asker.ask("sts:AssumeRole", r, True).allowed]
+        nxt = [r for r in sorted(named, key=order.__getitem__) if r != arn
+               and asker.ask("sts:AssumeRole", r, True).allowed]
         nxt += [res for m in methods[arn] for a, res, _ in m.grants if a.lower() == "iam:passrole"]
         edges[arn] = list(dict.fromkeys(nxt))
     goal = {a for a in askers if a in admins or methods[a]}
