@@ -156,6 +156,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("policy", help="print the least-privilege IAM policy iamkit needs",
                    description="Print the IAM policy generated from the operations iamkit's collectors "
                                "declare (the same allowlist its read-only guard enforces).")
+    from iamkit.principals import add_parser as add_principals
+    from iamkit.simulate import add_parser as add_simulate
+
+    add_simulate(sub, EPILOG)
+    add_principals(sub, EPILOG)
     return parser
 
 
@@ -211,6 +216,14 @@ def _dispatch(args: argparse.Namespace, err: Console) -> int:
         return result.exit_code()
     if args.command == "assess":
         return _assess(args, err)
+    if args.command == "simulate":
+        from iamkit.simulate import run as simulate
+
+        return simulate(args)
+    if args.command == "principals":
+        from iamkit.principals import run as principals
+
+        return principals(args)
     if args.command == "render":
         from iamkit.runner import render_run
 

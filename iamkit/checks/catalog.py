@@ -137,6 +137,10 @@ DETAILS: dict[str, tuple[str, str, str, str]] = {
         "PASS for unattached ones and for policies attached only to service-linked/Identity Center roles; "
         "ERROR for an attached policy GAAD lacks.", ""),
     "iam.user.direct_policies": (f"{GAAD}", "user ARN", "FAIL with managed or inline policies on the user.", ""),
+    "iam.principal.privilege_escalation": (
+        f"{GAAD}; organization bundle (SCPs)", "user or role ARN",
+        "FAIL naming each escalation method (action, resource, statement) or the role chain to one; N/A for "
+        "administrators and service-linked roles; PASS otherwise.", ""),
     "iam.support_role": (f"{GAAD}", ROOT, "PASS when AWSSupportAccess is attached to a role (CIS asks for a support "
                          "role); FAIL otherwise, naming users or groups that hold it.", ""),
     "iam.cloudshell_full_access": (

@@ -7,7 +7,11 @@ Modules:
 * :mod:`~iamkit.policy.document`: parse and normalise policy documents (:class:`PolicyError`).
 * :mod:`~iamkit.policy.actions`: the action catalog (``expand``, ``access_level``, ``is_known``).
 * :mod:`~iamkit.policy.conditions`: evaluate Condition blocks against a request context.
-* :mod:`~iamkit.policy.evaluate`: allow/deny decisions, admin-equivalence, effective actions.
+* :mod:`~iamkit.policy.evaluate`: admin-equivalence, effective actions, a simplified allow/deny answer.
+* :mod:`~iamkit.policy.engine`: AWS's authorization decision for one request (every policy type), on
+  :mod:`~iamkit.policy.request` (principals, context), :mod:`~iamkit.policy.matching` (Action, Resource,
+  Principal), :mod:`~iamkit.policy.compiled` (statements compiled once) and :mod:`~iamkit.policy.intake`
+  (the request format of ``iamkit simulate``).
 * :mod:`~iamkit.policy.trust`: who a role trusts and how that trust is restricted.
 * :mod:`~iamkit.policy.privesc`: the privilege-escalation path catalog.
 """

@@ -44,6 +44,8 @@ __all__ = [
     "OPERATORS",
     "UnsupportedConditionError",
     "evaluate_conditions",
+    "key_result",
+    "variables_in",
     "normalize_context",
     "parse_operator",
     "split_operator",
@@ -249,6 +251,17 @@ def normalize_context(context: Mapping[str, Any] | None) -> dict[str, tuple[Any,
     return out
 
 
+def variables_in(value: str) -> tuple[str, ...]:
+    """The (lower-cased) context keys a policy value refers to as ``${key}`` or ``${key, 'default'}``
+    (keys with a default and the literal escapes ``${*}``, ``${?}``, ``${$}`` are left out)."""
+    out = []
+    for inner in _VARIABLE_RE.findall(value):
+        key, sep, _ = inner.strip().partition(",")
+        if inner.strip() not in ("*", "?", "$") and not sep:
+            out.append(key.strip().lower())
+    return tuple(out)
+
+
 def _substitute(value: str, context: Mapping[str, tuple[Any, ...] | None]) -> str | None:
     if "${" not in value:
         return value
@@ -286,7 +299,18 @@ def _key_result(
     present: tuple[Any, ...] | None | object,
     context: Mapping[str, tuple[Any, ...] | None],
 ) -> bool:
-    qualifier, name, if_exists = split_operator(operator)
+    return key_result(split_operator(operator), policy_values, present, context)
+
+
+def key_result(
+    parsed: tuple[str | None, str, bool],
+    policy_values: tuple[str, ...],
+    present: tuple[Any, ...] | None | object,
+    context: Mapping[str, tuple[Any, ...] | None],
+) -> bool:
+    """One key of one operator (``parsed`` from :func:`parse_operator`) against the context value
+    ``present`` (a tuple, ``None`` for null, or absent)."""
+    qualifier, name, if_exists = parsed
     if name == "null":
         is_null = present is _MISSING or present is None or present == ()
         return any(_bool(p, is_null) for p in policy_values)

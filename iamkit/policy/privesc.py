@@ -40,6 +40,7 @@ class EscalationPath:
     services: tuple[str, ...]
     parent: str | None  # the path this one varies, if any
     description: str
+    passes_role_to: tuple[str, ...] = ()  # service principals a role passed by iam:PassRole must trust
 
     @property
     def name(self) -> str:
@@ -58,6 +59,7 @@ def escalation_paths() -> tuple[EscalationPath, ...]:
             services=tuple(p["services"]),
             parent=p.get("parent"),
             description=p["description"],
+            passes_role_to=tuple(p.get("passes_role_to", ())),
         )
         for p in raw["paths"]
     )
