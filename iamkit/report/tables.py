@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from iamkit.findings import Finding, sort_key
+from iamkit.report.fmt import ident
 
 FINDING_COLUMNS = ["status", "severity", "check_id", "resource_arn", "detail", "controls", "exception"]
 
@@ -19,10 +20,10 @@ def _cell(col: str, value: Any) -> str:
         return ""
     if isinstance(value, (list, tuple)):
         value = ", ".join(str(v) for v in value)
-    text = html.escape(str(value))
     if col == "status":
+        text = html.escape(str(value))
         return f'<span class="iamkit-status st-{text}">{text}</span>'
-    return text
+    return ident(value)
 
 
 def html_table(df: pd.DataFrame, columns: Sequence[str] | None = None, *, caption: str | None = None) -> str:
