@@ -46,6 +46,7 @@ from iamkit.exceptions import write_report as write_exception_report
 from iamkit.exports import write_all
 from iamkit.findings import Finding, Severity, Status, load_json, sort_key, write_json
 from iamkit.report.assessment import Assessment
+from iamkit.integrity import write_sums
 from iamkit.report.index import write_index
 from iamkit.report.render import render_account
 from iamkit.settings import Settings
@@ -498,6 +499,7 @@ class _Run:
 
             diff = diff_runs(Path(opts.baseline), self.run_dir, out=self.run_dir)
         write_index(self.run_dir, doc, all_findings, diff=diff)
+        write_sums(self.run_dir)
         self.emit(event="run_done", accounts=len(self.accounts),
                   failed=sum(1 for a in self.accounts.values() if a["status"] == "failed"))
         self.monitor.finish()
@@ -633,6 +635,7 @@ def render_run(run_dir: Path, *, pdf: bool = True, workers: int | None = None,
     doc["rendered_at"] = iso(datetime.now(UTC))
     atomic_write(path, json.dumps(doc, indent=1, default=str).encode())
     write_index(run_dir, doc, all_findings)
+    write_sums(run_dir)
     monitor.finish()
     return RunResult(run_dir, doc["accounts"], all_findings)
 
