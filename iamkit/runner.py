@@ -45,8 +45,8 @@ from iamkit.exceptions import apply as apply_exceptions
 from iamkit.exceptions import write_report as write_exception_report
 from iamkit.exports import write_all
 from iamkit.findings import Finding, Severity, Status, load_json, sort_key, write_json
-from iamkit.report.assessment import Assessment
 from iamkit.integrity import write_sums
+from iamkit.report.assessment import Assessment
 from iamkit.report.index import write_index
 from iamkit.report.render import render_account
 from iamkit.settings import Settings

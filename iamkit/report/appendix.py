@@ -54,7 +54,7 @@ def check_result(check_id: str, findings: Sequence[Finding]) -> str:
 def compliance_tables(findings: Sequence[Finding]) -> str:
     """Per framework: control id, title, checks and their result; then the unmapped checks."""
     out = []
-    for fw_id, fw in controls_data()["frameworks"].items():
+    for fw in controls_data()["frameworks"].values():
         rows = []
         for c in fw["controls"]:
             checks = c.get("checks") or []

@@ -229,7 +229,8 @@ def mfa_coverage(account: AccountModel, title: str) -> go.Figure:
                                                                                        "MFA (kind unknown)"))
     counts = pd.Series(labels).value_counts()
     order = [k for k in ("hardware MFA", "virtual MFA", "MFA (kind unknown)", "no MFA") if k in counts]
-    colors = {"hardware MFA": OKABE_ITO["green"], "virtual MFA": OKABE_ITO["sky"], "MFA (kind unknown)": OKABE_ITO["grey"],
+    colors = {"hardware MFA": OKABE_ITO["green"], "virtual MFA": OKABE_ITO["sky"],
+              "MFA (kind unknown)": OKABE_ITO["grey"],
               "no MFA": OKABE_ITO["vermillion"]}
     fig.add_bar(x=[counts[k] for k in order], y=order, orientation="h", marker_color=[colors[k] for k in order],
                 text=[f"{counts[k]} of {len(console)}" for k in order], textposition="auto")
@@ -290,79 +291,6 @@ def _principal_label(rec: pd.Series) -> str:
         return f"account {rec.get('account_id')}"
     principal = str(rec.get("principal", ""))
     return principal.split(":", 4)[-1] if principal.startswith("arn:") else principal
-
-
-def guardrail_sunburst(org: Any, title: str, *, full_access: str = "FullAWSAccess") -> go.Figure:
-    """The OU tree (root -> OUs -> accounts) coloured by how many SCPs other than FullAWSAccess are
-    in effect at each node (inherited from the root and every parent OU)."""
-    ous = table(org, "ous")
-    accounts = table(org, "accounts")
-    policies = table(org, "policies")
-    targets = table(org, "targets")
-    scps = policies[policies["type"] == "SERVICE_CONTROL_POLICY"]
-    guard_ids = set(scps[scps["name"] != full_access]["id"].astype(str))
-    direct: dict[str, set[str]] = {}
-    for rec in targets.itertuples(index=False):
-        if str(rec.policy_id) in guard_ids:
-            direct.setdefault(str(rec.target_id), set()).add(str(rec.policy_id))
-    names = {str(r.id): str(r.name) for r in ous.itertuples(index=False)}
-    paths = {str(r.path).strip("/"): str(r.id) for r in ous.itertuples(index=False) if "path" in ous.columns}
-    parent = {str(r.id): (None if pd.isna(r.parent_id) or not r.parent_id else str(r.parent_id))
-              for r in ous.itertuples(index=False)}
-    ids, labels, parents, values, colors, hover = [], [], [], [], [], []
-
-    def effective(node: str | None) -> set[str]:
-        out: set[str] = set()
-        while node:
-            out |= direct.get(node, set())
-            node = parent.get(node)
-        return out
-
-    for oid in names:
-        ids.append(oid)
-        labels.append(names[oid] if parent.get(oid) else f"organization root ({oid})")
-        parents.append(parent.get(oid) or "")
-        eff = effective(oid)
-        values.append(0)
-        colors.append(len(eff))
-        hover.append(f"{names[oid]}: {len(eff)} guardrail SCP(s) in effect")
-    for rec in accounts.itertuples(index=False):
-        aid = str(rec.id)
-        par = _account_parent(rec, paths, names)
-        parent[aid] = par
-        eff = effective(par) | direct.get(aid, set())
-        ids.append(aid)
-        labels.append(f"{rec.name} ({aid})")
-        parents.append(par or "")
-        values.append(1)
-        colors.append(len(eff))
-        hover.append(f"{rec.name} {aid}: {len(eff)} guardrail SCP(s) in effect")
-    fig = go.Figure()
-    if not ids:
-        _empty(fig, "The organization evidence lists no OUs or accounts")
-        return _layout(fig, title, height=260)
-    fig.add_sunburst(ids=ids, labels=labels, parents=parents, values=values, branchvalues="remainder",
-                     marker={"colors": colors, "colorscale": [[0, OKABE_ITO["vermillion"]], [0.34, OKABE_ITO["yellow"]], [1, OKABE_ITO["green"]]],
-                             "cmin": 0, "cmax": max(3, max(colors)), "showscale": True,
-                             "colorbar": {"title": {"text": "guardrail<br>SCPs"}}},
-                     hovertext=hover, hoverinfo="text", insidetextorientation="radial")
-    fig = _layout(fig, title, height=560)
-    fig.update_layout(margin={"l": 10, "r": 10, "t": 60, "b": 10})
-    return fig
-
-
-def _account_parent(rec: Any, ou_paths: dict[str, str], ou_names: dict[str, str]) -> str | None:
-    """An account's parent OU id: ``parent_id`` when the table has it, else its ``ou_path``
-    ("Root/Workloads/Prod") matched against the OUs' paths, else the last path element by name."""
-    pid = getattr(rec, "parent_id", None)
-    if isinstance(pid, str) and pid:
-        return pid
-    path = str(getattr(rec, "ou_path", "") or "").strip("/")
-    if path in ou_paths:
-        return ou_paths[path]
-    last = path.rsplit("/", 1)[-1] if path else ""
-    matches = [oid for oid, name in ou_names.items() if name == last]
-    return matches[0] if len(matches) == 1 else None
 
 
 def status_by_area(findings: Iterable[Finding], title: str) -> go.Figure:

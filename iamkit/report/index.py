@@ -25,6 +25,7 @@ from iamkit.integrity import SUMS
 from iamkit.report.cards import condition
 from iamkit.report.fmt import resource_name
 from iamkit.report.ids import anchor, finding_ids
+from iamkit.report.orgcharts import sunburst_html
 from iamkit.report.orgviews import ROOT_CHECKS, external_trust, guardrails, manual_items, org_facts, root_matrix
 from iamkit.report.render import TEMPLATES
 from iamkit.report.summary import headline, issue_counts, issues, rating
@@ -124,7 +125,8 @@ def write_index(run_dir: Path, run: dict[str, Any], findings: Sequence[Finding],
         root=root_matrix(assessed, findings), guard=guardrails(assessed, findings, facts.management_account_id),
         manual=[{"account_id": f.account_id, "title": f.title, "detail": f.detail,
                  "resource": resource_name(f.resource_arn)} for f in manual_items(findings)],
-        diff_html=Markup(diff.html()) if diff is not None else None, sums=(run_dir / SUMS).is_file(),
+        diff_html=Markup(diff.html()) if diff is not None else None,
+        sunburst=Markup(chart) if (chart := sunburst_html(run_dir)) else None, sums=(run_dir / SUMS).is_file(),
         organization=run.get("organization"))
     out = run_dir / "index.html"
     atomic_write(out, page.encode())

@@ -48,6 +48,7 @@ def templates() -> dict[str, list[dict[str, str]]]:
     return yaml.safe_load(text)
 
 
+CLOUDSHELL_POLICY = "arn:aws:iam::aws:policy/AWSCloudShellFullAccess"
 _REGION = re.compile(r"\b([a-z]{2}(?:-gov)?-[a-z]+-\d)\b")
 _ACCOUNT_ROOT = re.compile(r"arn:aws:iam::(\d{12}):root")
 _CREATED = re.compile(r"(?:created(?: or rotated)?|created) (\d{4}-\d{2}-\d{2})")
@@ -98,7 +99,7 @@ def values(f: Finding, ctx: Context) -> dict[str, Any]:
         "org_id": ctx.org_id or "(no organization)", "mgmt_account_id": ctx.management_account_id or f.account_id,
         "root_id": ctx.root_id or "the organization root id", "min_length": ctx.min_length,
         "reuse": ctx.reuse, "max_age": ctx.max_age,
-        "detach_commands": _principal_commands(f, policy_arn or "arn:aws:iam::aws:policy/AWSCloudShellFullAccess"),
+        "detach_commands": _principal_commands(f, policy_arn or CLOUDSHELL_POLICY),
         "direct_policy_commands": direct or "# move each policy listed above to the group, then detach it from the user",
     }
 
@@ -113,11 +114,9 @@ def variants(f: Finding, ctx: Context) -> list[Variant]:
         text = plain(meta.remediation if meta else f.remediation)
         return [Variant("Remediation", text, "")] if text else []
     vals = values(f, ctx)
+    chosen = [e for e in entries if not e.get("when") or PREDICATES[e["when"]](f, ctx)]
     out = []
-    for e in entries:
-        when = e.get("when")
-        if when and not PREDICATES[when](f, ctx):
-            continue
+    for e in chosen or entries:  # no variant fits what the finding says: show them all
         out.append(Variant(e["label"].format_map(vals), e["console"].format_map(vals),
                            (e.get("cli") or "").format_map(vals).rstrip()))
     return out

@@ -13,13 +13,10 @@ from iamkit.report.fmt import resource_name
 from iamkit.report.ids import finding_ids
 from iamkit.report.nb import AccountView, show_html
 from iamkit.report.remediation import Context
+from iamkit.report.render import AREAS
 
-#: (anchor, title) of the report's sections, for the contents on the cover
-CONTENTS = [("exec-summary", "Executive summary"), ("area-01_mfa", "Multi-factor authentication and password policy"),
-            ("area-02_credential_rotation", "Credential rotation"), ("area-03_cross_account", "Cross-account access"),
-            ("area-04_scp_coverage", "Organization guardrails (SCPs)"),
-            ("area-05_root_usage", "Root user usage and protection"), ("area-06_least_privilege", "Least privilege"),
-            ("appendix", "Appendices: all results, compliance by control, evidence")]
+#: (anchor, title) of the report's sections, for the contents on the cover (render.combine makes the anchors)
+CONTENTS = [(f"area-{a.notebook}", a.title) for a in AREAS]
 
 
 def context(view: AccountView) -> Context:
@@ -88,7 +85,8 @@ def show_area(view: AccountView, areas: Sequence[str], output_dir: str | Path | 
     other = [f for f in fs if f.status in (Status.ERROR, Status.MANUAL)]
     if other:
         show_html("<h3>Not evaluated or for manual confirmation</h3><ul class=\"open-items\">" + "".join(
-            f"<li><strong>{f.status.value}</strong> {html.escape(f.title)} ({html.escape(resource_name(f.resource_arn))})"
+            f"<li><strong>{f.status.value}</strong> {html.escape(f.title)} "
+            f"({html.escape(resource_name(f.resource_arn))})"
             f": {html.escape(f.detail)}</li>" for f in other) + "</ul>")
 
 
