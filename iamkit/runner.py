@@ -446,7 +446,7 @@ class _Run:
                 self.emit(event="account_skipped", account_id=t.account_id)
             else:
                 todo.append(t)
-        self.save()
+        write_index(self.run_dir, self.save(), [])  # the index says "in progress" until the run finishes
         self.write_resolved_parameters()
         bundles: dict[str, Bundle] = {}
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="iamkit-collect") as pool:

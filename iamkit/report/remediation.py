@@ -100,7 +100,7 @@ def values(f: Finding, ctx: Context) -> dict[str, Any]:
         "root_id": ctx.root_id or "the organization root id", "min_length": ctx.min_length,
         "reuse": ctx.reuse, "max_age": ctx.max_age,
         "detach_commands": _principal_commands(f, policy_arn or CLOUDSHELL_POLICY),
-        "direct_policy_commands": direct or "# move each policy listed above to the group, then detach it from the user",
+        "direct_policy_commands": direct or "# move each policy listed above to the group, then detach it",
     }
 
 

@@ -88,8 +88,8 @@ def limitations(findings: list[Finding], errors: list[dict[str, Any]]) -> list[s
         what = "could not be evaluated" if status == "ERROR" else "needs a manual confirmation"
         out.append(f"{cid} {what} ({len(fs)} resource{'s' * (len(fs) != 1)}): {fs[0].detail}")
     for e in errors:
-        out.append(f"Collection: {e.get('operation')} in {e.get('region')} failed with {e.get('code')}; "
-                   "checks that need its data say ERROR (none does when the data is not needed for this account).")
+        out.append(f"Collection: {e.get('operation')} ({e.get('region')}) answered {e.get('code')}; the checks that "
+                   "need its data say ERROR, the others do not use it.")
     return out
 
 
@@ -124,7 +124,8 @@ def principals_tested(view: Any) -> str:
     for label, attr in (("IAM users", "users"), ("roles", "roles"), ("groups", "groups"),
                         ("customer and AWS managed policies", "policies")):
         try:
-            parts.append(f"{len(getattr(view.model, attr))} {label}")
+            n = len(getattr(view.model, attr))
+            parts.append(f"{n} {label[:-1] if n == 1 and label.endswith('s') else label}")
         except Exception as exc:  # stated, never silently skipped
             parts.append(f"{label}: not available ({type(exc).__name__})")
     return ", ".join(parts) + ", and the root user: every principal in the evidence, no sampling"
@@ -194,8 +195,11 @@ def cover(view: Any, output_dir: Path | None, areas: list[tuple[str, str]]) -> s
         _row("Reviewed by", s.report.reviewed_by or "not stated (parameters: report.reviewed_by)"),
         _row("Report", f"iamkit {__version__}, run {run.get('run_id', 'unknown')}"),
     ]
+    limits = limitations(view.findings, view.bundle.errors) or ["none: every check could be evaluated"]
+    lim = "".join(f"<li>{html.escape(x)}</li>" for x in limits)
     toc = "".join(f'<li><a href="#{html.escape(a)}">{html.escape(t_)}</a></li>' for a, t_ in areas)
     return (f'{style}<div class="iamkit-coverpage"><div class="marking">{html.escape(marking)}</div>'
             f"<h1>IAM security assessment</h1><p class=\"subtitle\">{html.escape(label)} ({b.account_id})"
             f" · {html.escape(date)}</p><h2>Scope</h2><table class=\"iamkit-meta scope\">{''.join(rows)}</table>"
+            f'<h2>Limitations</h2><ul class="limits">{lim}</ul>'
             f'<nav class="iamkit-toc"><h2>Contents</h2><ol>{toc}</ol></nav></div>')
