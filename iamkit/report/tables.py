@@ -4,8 +4,8 @@ from the assessed account and must never be able to inject markup into a report.
 from __future__ import annotations
 
 import html
-from datetime import datetime
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 import numpy as np
