@@ -15,10 +15,10 @@ from pathlib import Path
 
 from iamkit.checks.registry import metadata
 from iamkit.findings import Finding, Status
-from iamkit.report.fmt import ident, plain, resource_name, when
+from iamkit.report.fmt import ident, plain, when
 from iamkit.report.ids import anchor
 from iamkit.report.remediation import Context, variants
-from iamkit.report.summary import headline
+from iamkit.report.summary import headline, subject
 
 #: the credential-report freshness sentence the checks append; the report states it once instead
 _CR_NOTE = re.compile(r"\s*The credential report (?:was generated|'s generation time).*$", re.S)
@@ -98,7 +98,7 @@ def card(f: Finding, fid: str, ctx: Context, *, evidence_dir: Path | None = None
          report_dir: Path | None = None, shown: dict[str, str] | None = None) -> str:
     meta = metadata().get(f.check_id)
     criterion = plain(meta.title) if meta else f.title
-    name = resource_name(f.resource_arn)
+    name = subject(f)
     accepted = ""
     if f.exception is not None:
         x = f.exception

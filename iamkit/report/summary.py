@@ -63,7 +63,7 @@ class Issue:
 
     @property
     def resources(self) -> list[str]:
-        return list(dict.fromkeys(resource_name(f.resource_arn) for f in self.findings))
+        return list(dict.fromkeys(subject(f) for f in self.findings))
 
     @property
     def accepted(self) -> bool:
@@ -73,6 +73,13 @@ class Issue:
         names = self.resources
         shown = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
         return f"{self.headline}: {shown}." if shown else f"{self.headline}."
+
+
+def subject(f: Finding) -> str:
+    """The resource by name; an account-level finding (root ARN, not a root-user check) names the account."""
+    if f.resource_arn.endswith(":root") and ".root." not in f.check_id:
+        return f"account {f.resource_arn.split(':')[4] or f.account_id}"
+    return resource_name(f.resource_arn)
 
 
 def headline(f: Finding) -> str:

@@ -98,6 +98,8 @@ def test_card_shows_id_resource_evidence_link_accepted_risk_and_no_credential_re
     assert "credential report was generated" not in html
     assert condition(f) == "User frank has a console password but no MFA device."
     assert controls_label([]) == "iamkit best practice"
+    policy = finding("iam.password_policy.min_length", area="passwords")
+    assert summary.subject(policy) == f"account {ACCT}" and summary.subject(finding()) == f"root user of {ACCT}"
     assert controls_label(["CIS-AWS-7.0:2.10", "AWS-FSBP:IAM.5"]) == "CIS 7.0 2.10, FSBP IAM.5"
 
 
