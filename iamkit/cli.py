@@ -108,6 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json-log", action="store_true", help="JSON lines on stderr instead of the live display")
     p.add_argument("--allow-modified", action="store_true", help=ALLOW_MODIFIED_HELP)
 
+    p = sub.add_parser("verify", help="check a run's SHA256SUMS and evidence manifests", epilog=EPILOG,
+                       description="Re-hash every deliverable listed in RUN_DIR/SHA256SUMS and every evidence file "
+                                   "listed in the evidence manifests; name each changed, missing or unlisted file. "
+                                   "Exit 0 when everything matches, 1 when something changed.")
+    p.add_argument("run_dir", type=Path, metavar="RUN_DIR")
+
     p = sub.add_parser("diff", help="new, resolved and changed findings between two runs", epilog=EPILOG,
                        description="Compare the findings of two runs by (check, account, region, resource); "
                                    "print a summary and write diff.json and diff.html.")
@@ -231,6 +237,15 @@ def _dispatch(args: argparse.Namespace, err: Console) -> int:
                             allow_modified=args.allow_modified)
         _summary(err, result)
         return result.exit_code()
+    if args.command == "verify":
+        from iamkit.integrity import verify
+
+        problems = verify(args.run_dir)
+        for line in problems:
+            print(line)
+        if not problems:
+            print(f"{args.run_dir}: every deliverable and evidence file matches its sha256")
+        return 1 if problems else 0
     if args.command == "diff":
         from iamkit.diff import diff_runs
 

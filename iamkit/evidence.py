@@ -289,7 +289,8 @@ class Bundle:
 
     def ref(self, relpath: str, locator: str = "") -> dict[str, Any]:
         """The ``evidence`` field of a finding: where in the bundle a fact comes from."""
-        return {"file": f"{self.account_id}/{relpath}", "locator": locator, "sha256": self.sha256(relpath)}
+        folder = ORGANIZATION if self.scope == ORGANIZATION else self.account_id  # evidence/organization/...
+        return {"file": f"{folder}/{relpath}", "locator": locator, "sha256": self.sha256(relpath)}
 
     def verify(self) -> list[str]:
         """Problems with the bundle's integrity, one line each naming the file; empty when every file

@@ -42,7 +42,8 @@ from iamkit.errors import BadInputError, CollectionError, IamkitError
 from iamkit.evidence import MANIFEST, Bundle, atomic_write, check_integrity, iso
 from iamkit.exceptions import write_report as write_exception_report
 from iamkit.exports import write_all
-from iamkit.findings import Finding, Status, load_json, sort_key, write_json
+from iamkit.findings import Finding, Severity, Status, load_json, sort_key, write_json
+from iamkit.integrity import write_sums
 from iamkit.model import OrgModel
 from iamkit.outcome import exit_code
 from iamkit.report.assessment import Assessment
@@ -462,7 +463,7 @@ class _Run:
                 self.emit(event="account_skipped", account_id=t.account_id)
             else:
                 todo.append(t)
-        self.save()
+        write_index(self.run_dir, self.save(), [])  # the index says "in progress" until the run finishes
         self.write_resolved_parameters()
         bundles: dict[str, Bundle] = {}
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="iamkit-collect") as pool:
@@ -515,6 +516,7 @@ class _Run:
 
             diff = diff_runs(Path(opts.baseline), self.run_dir, out=self.run_dir)
         write_index(self.run_dir, doc, all_findings, diff=diff)
+        write_sums(self.run_dir)
         self.emit(event="run_done", accounts=len(self.accounts),
                   failed=sum(1 for a in self.accounts.values() if a["status"] == "failed"))
         self.monitor.finish()
@@ -661,6 +663,7 @@ def render_run(run_dir: Path, *, pdf: bool = True, workers: int | None = None,
     doc["rendered_at"] = iso(datetime.now(UTC))
     atomic_write(path, json.dumps(doc, indent=1, default=str).encode())
     write_index(run_dir, doc, all_findings)
+    write_sums(run_dir)
     monitor.finish()
     return RunResult(run_dir, doc["accounts"], all_findings, organization=doc.get("organization"))
 

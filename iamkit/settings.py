@@ -35,8 +35,16 @@ class Thresholds(_Strict):
     password_max_age_days: int = Field(90, ge=1)
 
 
+class ReportInfo(_Strict):
+    """Who prepared and reviewed the report, and its marking (shown on the cover and every page)."""
+    prepared_by: str | None = None
+    reviewed_by: str | None = None
+    classification: str = "Confidential"
+
+
 class Settings(_Strict):
     thresholds: Thresholds = Field(default_factory=Thresholds)
+    report: ReportInfo = Field(default_factory=ReportInfo)
     trusted_account_ids: list[str] = Field(default_factory=list)
     known_vendor_accounts: dict[str, str] = Field(default_factory=dict)
     regions: list[str] | None = None

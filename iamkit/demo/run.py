@@ -17,6 +17,13 @@ def demo_parameters() -> Path:
     return Path(str(resources.files("iamkit.demo").joinpath("parameters.yaml")))
 
 
+def demo_exceptions() -> Path | None:
+    """The repository's example accepted-risk register (``parameters/exceptions.yaml``), so the demo
+    shows accepted and expired entries; None when iamkit runs outside a checkout."""
+    path = Path(__file__).resolve().parents[2] / "parameters" / "exceptions.yaml"
+    return path if path.is_file() else None
+
+
 def run_demo(out: Path, *, pdf: bool = True, progress: Progress | Monitor = lambda _m: None,
              workers: int | None = None, resume: bool = False, baseline: Path | None = None,
              reports: bool = True, dask: str | None = None, allow_modified: bool = False) -> RunResult:
@@ -33,8 +40,9 @@ def run_demo(out: Path, *, pdf: bool = True, progress: Progress | Monitor = lamb
         org = scenario()["organization"]
         target = AwsTarget(endpoint_url=standin.url, organization=True, role_name=org["member_role"],
                            regions=tuple(org["regions"]), session_name="iamkit-demo")
-        opts = RunOptions(out=out, target=target,
-                          settings=load_settings([params]), parameters_files=[str(params)], pdf=pdf,
+        exc = demo_exceptions()
+        settings = load_settings([params], exceptions_file=str(exc) if exc else None)
+        opts = RunOptions(out=out, target=target, settings=settings, parameters_files=[str(params)], pdf=pdf,
                           source="demo", title="iamkit demo organization", run_id="demo",
                           workers=workers, resume=resume, baseline=baseline, reports=reports, dask=dask)
         return run(opts, progress)

@@ -21,11 +21,18 @@ from iamkit.findings import Finding, Status
 from iamkit.model import ROOT_USER, AccountModel
 
 WIDTH = 620
-STATUS_COLORS = {"FAIL": "#c81e1e", "ERROR": "#c27803", "MANUAL": "#1c64f2", "PASS": "#057a55",
-                 "NOT_APPLICABLE": "#9ca3af"}
-RELATION_COLORS = {"same_account": "#057a55", "organization": "#31c48d", "trusted": "#1c64f2",
-                   "vendor": "#7e3af2", "unknown": "#c81e1e", "any": "#9b1c1c", "service": "#9ca3af",
-                   "federated": "#ff8a4c"}
+#: fewer data points than this are said in a sentence instead of drawn (nb.show_chart)
+MIN_POINTS = 5
+# Okabe-Ito: distinguishable with every common colour-vision deficiency
+OKABE_ITO = {"orange": "#E69F00", "sky": "#56B4E9", "green": "#009E73", "yellow": "#F0E442", "blue": "#0072B2",
+             "vermillion": "#D55E00", "purple": "#CC79A7", "grey": "#999999", "black": "#000000"}
+STATUS_COLORS = {"FAIL": OKABE_ITO["vermillion"], "ERROR": OKABE_ITO["orange"], "MANUAL": OKABE_ITO["blue"],
+                 "PASS": OKABE_ITO["green"], "NOT_APPLICABLE": OKABE_ITO["grey"]}
+SEVERITY_COLORS = {"critical": "#7F2704", "high": OKABE_ITO["vermillion"], "medium": OKABE_ITO["orange"],
+                   "low": OKABE_ITO["sky"], "informational": OKABE_ITO["grey"]}
+RELATION_COLORS = {"same_account": OKABE_ITO["green"], "organization": OKABE_ITO["sky"], "trusted": OKABE_ITO["blue"],
+                   "vendor": OKABE_ITO["purple"], "unknown": OKABE_ITO["vermillion"], "any": OKABE_ITO["black"],
+                   "service": OKABE_ITO["grey"], "federated": OKABE_ITO["orange"]}
 
 
 class TableUnavailable(Exception):
@@ -45,7 +52,61 @@ def _layout(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
     fig.update_layout(title={"text": title, "x": 0.02}, width=WIDTH, height=height, autosize=False,
                       margin={"l": 60, "r": 20, "t": 60, "b": 50}, template="plotly_white",
                       font={"size": 12})
+    # counts are whole numbers: never a 0.5 tick
+    for axis in (fig.layout.xaxis, fig.layout.yaxis):
+        if axis.title.text and any(w in axis.title.text for w in ("resources", "keys", "users", "findings")):
+            axis.update(tickformat="d", rangemode="tozero", dtick=None if _max_count(fig) > 10 else 1)
     return fig
+
+
+def _max_count(fig: go.Figure) -> float:
+    vals = [v for t in fig.data if t.type == "bar" for v in _seq(t.x if t.orientation == "h" else t.y)
+            if _num(v)]
+    return max(vals, default=0)
+
+
+def _num(v: Any) -> float:
+    """``v`` as a number (0 for anything that is not one)."""
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _seq(values: Any) -> list[Any]:
+    return [] if values is None else list(values)
+
+
+def data_points(fig: go.Figure) -> int:
+    """How many things a chart shows (bar totals, histogram items, markers, lines, sunburst nodes)."""
+    n = 0
+    for t in fig.data:
+        if t.type == "bar":
+            n += sum(1 for v in _seq(t.x if t.orientation == "h" else t.y) if _num(v))
+        elif t.type == "histogram":
+            n += len(t.x if t.x is not None else [])
+        elif t.type == "scatter" and "text" not in (t.mode or ""):
+            xs = [x for x in (t.x if t.x is not None else []) if x is not None]
+            n += len(xs) // 2 if t.mode == "lines" else len(xs)
+        elif t.type == "sunburst":
+            n += len(t.ids or [])
+    return n
+
+
+def describe(fig: go.Figure) -> str:
+    """The data of a small chart as a sentence."""
+    parts = []
+    for t in fig.data:
+        if t.type == "bar":
+            labels, vals = (t.y, t.x) if t.orientation == "h" else (t.x, t.y)
+            parts += [f"{lab}: {int(_num(v))}{'' if len(fig.data) == 1 else ' ' + str(t.name)}"
+                      for lab, v in zip(_seq(labels), _seq(vals), strict=False) if _num(v)]
+        elif t.type == "histogram":
+            parts += [f"{t.name}: {', '.join(str(int(x)) for x in (t.x if t.x is not None else []))}"] \
+                if t.x is not None and len(t.x) else []
+        elif t.type == "scatter" and t.mode == "markers":
+            parts += [f"{str(x)[:16]} {t.name}" for x in (t.x if t.x is not None else [])]
+    return "; ".join(parts) or "nothing to show"
 
 
 def _empty(fig: go.Figure, text: str) -> go.Figure:
@@ -83,12 +144,12 @@ def root_credential_use(account: AccountModel, window_days: int, title: str) -> 
             items.append((label, (account.now - ts.to_pydatetime()).days))
     fig = go.Figure()
     if items:
-        fig.add_bar(x=[i[0] for i in items], y=[i[1] for i in items], marker_color="#1c64f2",
+        fig.add_bar(x=[i[0] for i in items], y=[i[1] for i in items], marker_color=OKABE_ITO["blue"],
                     text=[f"{i[1]} d" for i in items], textposition="outside", name="days since last use")
     else:
         fig.add_annotation(text=f"No recorded use of any {ROOT_USER} credential", showarrow=False,
                            x=0.5, y=0.5, xref="paper", yref="paper")
-    fig.add_hline(y=window_days, line_dash="dash", line_color="#c81e1e",
+    fig.add_hline(y=window_days, line_dash="dash", line_color=OKABE_ITO["vermillion"],
                   annotation_text=f"{window_days}-day window", annotation_position="top left")
     fig.update_layout(yaxis_title="days since last use (lower is more recent)", showlegend=False,
                       yaxis={"rangemode": "tozero"})
@@ -130,11 +191,11 @@ def access_key_age(account: AccountModel, max_age_days: int, title: str) -> go.F
     size = max(15, int(math.ceil(top / 20 / 15.0)) * 15)
     old = ages[ages > max_age_days]
     young = ages[ages <= max_age_days]
-    fig.add_histogram(x=young, name=f"≤ {max_age_days} days", marker_color="#057a55",
+    fig.add_histogram(x=young, name=f"≤ {max_age_days} days", marker_color=OKABE_ITO["green"],
                       xbins={"start": 0, "end": top, "size": size})
-    fig.add_histogram(x=old, name=f"> {max_age_days} days", marker_color="#c81e1e",
+    fig.add_histogram(x=old, name=f"> {max_age_days} days", marker_color=OKABE_ITO["vermillion"],
                       xbins={"start": 0, "end": top, "size": size})
-    fig.add_vline(x=max_age_days, line_dash="dash", line_color="#c81e1e",
+    fig.add_vline(x=max_age_days, line_dash="dash", line_color=OKABE_ITO["vermillion"],
                   annotation_text=f"{max_age_days}-day rotation limit", annotation_position="top right")
     fig.update_layout(barmode="stack", xaxis_title="key age (days since created or rotated)",
                       yaxis_title="active keys", xaxis={"range": [0, top]},
@@ -168,8 +229,9 @@ def mfa_coverage(account: AccountModel, title: str) -> go.Figure:
                                                                                        "MFA (kind unknown)"))
     counts = pd.Series(labels).value_counts()
     order = [k for k in ("hardware MFA", "virtual MFA", "MFA (kind unknown)", "no MFA") if k in counts]
-    colors = {"hardware MFA": "#03543f", "virtual MFA": "#31c48d", "MFA (kind unknown)": "#84e1bc",
-              "no MFA": "#c81e1e"}
+    colors = {"hardware MFA": OKABE_ITO["green"], "virtual MFA": OKABE_ITO["sky"],
+              "MFA (kind unknown)": OKABE_ITO["grey"],
+              "no MFA": OKABE_ITO["vermillion"]}
     fig.add_bar(x=[counts[k] for k in order], y=order, orientation="h", marker_color=[colors[k] for k in order],
                 text=[f"{counts[k]} of {len(console)}" for k in order], textposition="auto")
     fig.update_layout(xaxis_title="IAM users with a console password", yaxis={"automargin": True},
@@ -231,83 +293,6 @@ def _principal_label(rec: pd.Series) -> str:
     return principal.split(":", 4)[-1] if principal.startswith("arn:") else principal
 
 
-def guardrail_sunburst(org: Any, title: str, *, full_access: str = "FullAWSAccess") -> go.Figure:
-    """The OU tree (root -> OUs -> accounts) coloured by how many SCPs other than FullAWSAccess are
-    in effect at each node (inherited from the root and every parent OU)."""
-    ous = table(org, "ous")
-    accounts = table(org, "accounts")
-    policies = table(org, "policies")
-    targets = table(org, "targets")
-    scps = policies[policies["type"] == "SERVICE_CONTROL_POLICY"]
-    guard_ids = set(scps[scps["name"] != full_access]["id"].astype(str))
-    direct: dict[str, set[str]] = {}
-    for rec in targets.itertuples(index=False):
-        if str(rec.policy_id) in guard_ids:
-            direct.setdefault(str(rec.target_id), set()).add(str(rec.policy_id))
-    names = {str(r.id): str(r.name) for r in ous.itertuples(index=False)}
-    paths = {str(r.path).strip("/"): str(r.id) for r in ous.itertuples(index=False) if "path" in ous.columns}
-    parent = {str(r.id): (None if pd.isna(r.parent_id) or not r.parent_id else str(r.parent_id))
-              for r in ous.itertuples(index=False)}
-    root = str(getattr(org, "root_id", "") or "")
-    if root and root not in names:  # OrgModel.ous lists the OUs only: the root is the tree's first node
-        names = {root: "Root", **names}
-        parent[root] = None
-    ids, labels, parents, values, colors, hover = [], [], [], [], [], []
-
-    def effective(node: str | None) -> set[str]:
-        out: set[str] = set()
-        while node:
-            out |= direct.get(node, set())
-            node = parent.get(node)
-        return out
-
-    for oid in names:
-        ids.append(oid)
-        labels.append(names[oid] if parent.get(oid) else f"organization root ({oid})")
-        parents.append(parent.get(oid) or "")
-        eff = effective(oid)
-        values.append(0)
-        colors.append(len(eff))
-        hover.append(f"{names[oid]}: {len(eff)} guardrail SCP(s) in effect")
-    for rec in accounts.itertuples(index=False):
-        aid = str(rec.id)
-        par = _account_parent(rec, paths, names)
-        parent[aid] = par
-        eff = effective(par) | direct.get(aid, set())
-        ids.append(aid)
-        labels.append(f"{rec.name} ({aid})")
-        parents.append(par or "")
-        values.append(1)
-        colors.append(len(eff))
-        hover.append(f"{rec.name} {aid}: {len(eff)} guardrail SCP(s) in effect")
-    fig = go.Figure()
-    if not ids:
-        _empty(fig, "The organization evidence lists no OUs or accounts")
-        return _layout(fig, title, height=260)
-    fig.add_sunburst(ids=ids, labels=labels, parents=parents, values=values, branchvalues="remainder",
-                     marker={"colors": colors, "colorscale": [[0, "#c81e1e"], [0.34, "#faca15"], [1, "#057a55"]],
-                             "cmin": 0, "cmax": max(3, max(colors)), "showscale": True,
-                             "colorbar": {"title": {"text": "guardrail<br>SCPs"}}},
-                     hovertext=hover, hoverinfo="text", insidetextorientation="radial")
-    fig = _layout(fig, title, height=560)
-    fig.update_layout(margin={"l": 10, "r": 10, "t": 60, "b": 10})
-    return fig
-
-
-def _account_parent(rec: Any, ou_paths: dict[str, str], ou_names: dict[str, str]) -> str | None:
-    """An account's parent OU id: ``parent_id`` when the table has it, else its ``ou_path``
-    ("Root/Workloads/Prod") matched against the OUs' paths, else the last path element by name."""
-    pid = getattr(rec, "parent_id", None)
-    if isinstance(pid, str) and pid:
-        return pid
-    path = str(getattr(rec, "ou_path", "") or "").strip("/")
-    if path in ou_paths:
-        return ou_paths[path]
-    last = path.rsplit("/", 1)[-1] if path else ""
-    matches = [oid for oid, name in ou_names.items() if name == last]
-    return matches[0] if len(matches) == 1 else None
-
-
 def status_by_area(findings: Iterable[Finding], title: str) -> go.Figure:
     """Stacked bars: for each area, how many findings are in each status."""
     from iamkit.checks.registry import AREA_TITLES
@@ -327,6 +312,25 @@ def status_by_area(findings: Iterable[Finding], title: str) -> go.Figure:
                       yaxis={"automargin": True, "autorange": "reversed"},
                       legend={"orientation": "h", "y": -0.2})
     return _layout(fig, title, height=max(300, 120 + 40 * len(counts)))
+
+
+def failures_by_area(findings: Iterable[Finding], title: str) -> go.Figure:
+    """Stacked bars: failing resources per area, by severity (passes are counted elsewhere)."""
+    from iamkit.checks.registry import AREA_TITLES
+
+    df = pd.DataFrame([{"area": AREA_TITLES.get(f.area, f.area), "severity": f.severity.value}
+                       for f in findings if f.status == Status.FAIL], columns=["area", "severity"])
+    fig = go.Figure()
+    if df.empty:
+        _empty(fig, "No failing findings")
+        return _layout(fig, title, height=260)
+    counts = df.groupby(["area", "severity"]).size().unstack(fill_value=0)
+    for sev, color in SEVERITY_COLORS.items():
+        if sev in counts:
+            fig.add_bar(y=counts.index, x=counts[sev], name=sev, orientation="h", marker_color=color)
+    fig.update_layout(barmode="stack", xaxis_title="failing resources",
+                      yaxis={"automargin": True, "autorange": "reversed"}, legend={"orientation": "h", "y": -0.25})
+    return _layout(fig, title, height=max(260, 120 + 36 * len(counts)))
 
 
 def scp_chain_frame(org: Any, account_id: str) -> pd.DataFrame:

@@ -153,6 +153,12 @@ def show_chart(title: str, build: Callable[[str], go.Figure], reading: str) -> N
     except UNAVAILABLE as exc:
         missing(f"chart '{title}'", exc)
         return
+    from iamkit.report.charts import MIN_POINTS, data_points, describe
+
+    if data_points(fig) < MIN_POINTS:  # too little to draw: say it in a sentence
+        show_html(f'<p class="iamkit-reading"><strong>{html.escape(title)}</strong> (too few data points for '
+                  f"a chart): {html.escape(describe(fig))}.</p>")
+        return
     show_figure(fig, reading)
 
 

@@ -48,13 +48,14 @@ class Area:
 
 #: the report's sections, in order; each is one notebook executed in its own kernel
 AREAS: tuple[Area, ...] = (
-    Area("00_summary", "Account summary"),
+    Area("00_summary", "Executive summary"),
     Area("01_mfa", "Multi-factor authentication and password policy"),
     Area("02_credential_rotation", "Credential rotation"),
     Area("03_cross_account", "Cross-account access"),
-    Area("04_scp_coverage", "Organization guardrails (SCP coverage)"),
+    Area("04_scp_coverage", "Organization guardrails (SCPs)"),
     Area("05_root_usage", "Root user usage and protection"),
     Area("06_least_privilege", "Least privilege"),
+    Area("07_appendix", "Appendices"),
 )
 
 
@@ -111,19 +112,16 @@ def _md(source: str) -> Any:
 
 
 def combine(executed: Sequence[tuple[Area, Path]], cover: dict[str, str]) -> Any:
-    """One notebook: cover, table of contents, then each area (page break before each)."""
+    """One notebook: each area in order (the summary notebook draws the cover, scope and contents);
+    every area starts with an anchor the contents and the index link to."""
     e = html.escape
-    rows = "".join(f"<tr><td>{e(k)}</td><td>{e(str(v))}</td></tr>" for k, v in cover.items() if k != "title")
-    toc = "".join(f'<li><a href="#area-{e(a.notebook)}">{e(a.title)}</a></li>' for a, _ in executed)
-    cells = [_md(f'<div class="iamkit-cover"><h1>{e(cover["title"])}</h1>'
-                 f'<table class="iamkit-meta">{rows}</table>'
-                 f'<nav class="iamkit-toc"><h2>Contents</h2><ol>{toc}</ol></nav></div>')]
+    cells = []
     for area, path in executed:
         nb = nbformat.read(path, as_version=4)
         cells.append(_md(f'<div class="iamkit-area" id="area-{e(area.notebook)}"></div>'))
         for cell in nb.cells:
             tags = cell.get("metadata", {}).get("tags", [])
-            if "parameters" in tags or "injected-parameters" in tags:
+            if "parameters" in tags or "injected-parameters" in tags or "notebook-only" in tags:
                 continue
             if cell.cell_type == "code" and not cell.get("outputs"):
                 continue
@@ -174,7 +172,8 @@ def print_pdf(html_path: Path, pdf_path: Path, *, timeout: int = 180) -> Path:
                "--disable-quic", "--no-first-run", "--disable-background-networking",
                "--disable-component-update", "--disable-sync", "--disable-extensions",
                f"--user-data-dir={profile}", "--no-pdf-header-footer", "--run-all-compositor-stages-before-draw",
-               "--virtual-time-budget=20000", f"--print-to-pdf={tmp_pdf}", html_path.resolve().as_uri()]
+               "--virtual-time-budget=20000",
+               "--generate-pdf-document-outline", f"--print-to-pdf={tmp_pdf}", html_path.resolve().as_uri()]
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from iamkit.findings import Finding, sort_key
+from iamkit.report.fmt import ident, when, yes_no
 
 FINDING_COLUMNS = ["status", "severity", "check_id", "resource_arn", "detail", "controls", "exception"]
 
@@ -19,10 +22,14 @@ def _cell(col: str, value: Any) -> str:
         return ""
     if isinstance(value, (list, tuple)):
         value = ", ".join(str(v) for v in value)
-    text = html.escape(str(value))
+    if isinstance(value, (bool, np.bool_)):
+        return yes_no(bool(value))
+    if isinstance(value, (datetime, pd.Timestamp)):
+        return html.escape(when(value))
     if col == "status":
+        text = html.escape(str(value))
         return f'<span class="iamkit-status st-{text}">{text}</span>'
-    return text
+    return ident(value)
 
 
 def html_table(df: pd.DataFrame, columns: Sequence[str] | None = None, *, caption: str | None = None) -> str:

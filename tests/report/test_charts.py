@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from iamkit.report import charts, nb
+from iamkit.report import charts, nb, orgcharts
 from tests.report.fakes import FakeAccount, finding, org_model
 
 
@@ -67,7 +67,7 @@ def test_trust_graph_has_an_edge_per_trust_row_coloured_by_relation():
 
 def test_guardrail_sunburst_colours_by_inherited_guardrails(tmp_path):
     """On the real OrgModel: root r-root > Workloads (ou-work, deny-leave) > Prod (ou-prod)."""
-    fig = charts.guardrail_sunburst(org_model(tmp_path), "Guardrails")
+    fig = orgcharts.guardrail_sunburst(org_model(tmp_path), "Guardrails")
     sb = fig.data[0]
     colour = dict(zip(sb.ids, sb.marker.colors, strict=True))
     parents = dict(zip(sb.ids, sb.parents, strict=True))
@@ -80,7 +80,7 @@ def test_guardrail_sunburst_colours_by_inherited_guardrails(tmp_path):
 
 def test_sunburst_without_org_evidence_is_unavailable():
     with pytest.raises(charts.TableUnavailable):
-        charts.guardrail_sunburst(None, "T")
+        orgcharts.guardrail_sunburst(None, "T")
 
 
 def test_root_timeline_one_trace_per_action():
@@ -103,10 +103,14 @@ def test_show_chart_turns_missing_evidence_into_a_visible_note(monkeypatch):
     text = shown[0].data
     assert "Evidence missing" in text and "Access key age distribution" in text
     shown.clear()
-    nb.show_chart("Access key age distribution", lambda t: charts.access_key_age(FakeAccount(access_keys=keys(5)),
-                                                                                 90, t), "How to read it.")
+    nb.show_chart("Access key age distribution", lambda t: charts.access_key_age(
+        FakeAccount(access_keys=keys(5, 10, 20, 100, 200)), 90, t), "How to read it.")
     assert "application/vnd.plotly.v1+json" in shown[0]
     assert "How to read it." in shown[1].data
+    shown.clear()  # fewer than five keys: a sentence, no chart
+    nb.show_chart("Access key age distribution", lambda t: charts.access_key_age(FakeAccount(access_keys=keys(5)),
+                                                                                 90, t), "How to read it.")
+    assert "too few data points" in shown[0].data and "5" in shown[0].data
 
 
 def test_status_by_area_and_counts():
