@@ -57,16 +57,20 @@ def scaled_scenario(n: int) -> dict:
     return data
 
 
-def stage_split(run_dir: Path) -> dict[str, float]:
-    doc = json.loads((run_dir / "run.json").read_text())
-    out: dict[str, float] = {}
-    for a in doc["accounts"]:
-        for stage, sec in (a.get("timings") or {}).items():
-            out[stage] = out.get(stage, 0.0) + sec
-    return {k: round(v, 1) for k, v in out.items()}
+def stage_split(run_dir: Path) -> dict:
+    """run.json's ``timings``: stage seconds summed over accounts, shares, notebooks by area, wall, CPU."""
+    return json.loads((run_dir / "run.json").read_text())["timings"]
 
 
-def full_run(url: str, out: Path, workers: int, pdf: bool = True) -> tuple[float, int, dict[str, float]]:
+def show_split(t: dict) -> str:
+    stages = ", ".join(f"{k} {v:.1f}s ({t['share'].get(k, 0) * 100:.0f}%)" for k, v in t["stages"].items())
+    areas = ", ".join(f"{k[:2]} {v:.1f}" for k, v in t["notebooks_by_area"].items())
+    return (f"  stages summed over accounts: {stages}\n  notebooks by area (s): {areas}\n"
+            f"  CPU {t.get('cpu_seconds', 0):.1f}s (iamkit {t.get('cpu_seconds_self', 0):.1f}s + kernels, Chromium and "
+            f"other children {t.get('cpu_seconds_children', 0):.1f}s) for {t.get('wall_seconds', 0):.1f}s wall")
+
+
+def full_run(url: str, out: Path, workers: int, pdf: bool = True) -> tuple[float, int, dict]:
     org = seed_mod.scenario()["organization"]
     target = AwsTarget(endpoint_url=url, organization=True, role_name=org["member_role"],
                        regions=tuple(org["regions"]), session_name="iamkit-bench")
@@ -122,7 +126,7 @@ def main() -> None:
             shutil.rmtree(out, ignore_errors=True)
             wall, ok, split = full_run(standin.url, out, w)
             print(f"workers={w}: {ok} accounts in {wall:.1f}s = {ok / wall * 60:.1f} accounts/minute "
-                  f"(collect -> PDF); stage seconds summed over accounts: {split}")
+                  f"(collect -> PDF); load average {os.getloadavg()[0]:.1f}\n{show_split(split)}", flush=True)
             last_run = out
     assert last_run is not None
     accounts = sorted(p.name for p in (last_run / "evidence").iterdir() if p.name.isdigit())[:args.naive_accounts]

@@ -2,8 +2,8 @@
 
 Imports the kernel and report stack once, prints ``ready``, then for each JSON line on stdin
 (``{"connection_file", "cwd", "log"}``) forks a child that becomes a new ipykernel on that
-connection file, and answers ``{"pid": ...}``. It never runs notebook code itself. Children are
-reaped automatically (SIGCHLD ignored); the server exits when its stdin closes.
+connection file, and answers ``{"pid": ...}``. It never runs notebook code itself. Exited children
+are waited for on SIGCHLD; the server exits when its stdin closes.
 """
 
 from __future__ import annotations
@@ -52,9 +52,21 @@ def _child(req: dict[str, str]) -> None:
         os._exit(code)
 
 
+def _reap(_signum: int, _frame: object) -> None:
+    """Wait for every exited kernel: no zombies, and their CPU time adds up in this process's
+    children usage, hence in the run's (``run.json`` ``timings.cpu_seconds``) once it exits."""
+    while True:
+        try:
+            pid, _status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
 def main() -> None:
     _preload()
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel, no zombies
+    signal.signal(signal.SIGCHLD, _reap)
     out = sys.stdout
     out.write("ready\n")
     out.flush()
