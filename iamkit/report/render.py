@@ -83,13 +83,13 @@ def execute_notebook(name: str, out_path: Path, parameters: dict[str, Any], *, c
     nb = parameterize_notebook(load_notebook_node(str(src)), parameters, kernel_name="python3",
                                language="python")
     started = datetime.now(UTC)
-    extra: dict[str, Any] = {}
-    if kernels.enabled():
-        log_path = getattr(log, "name", None) if log is not None else None
-        extra["kernel_manager_class"] = kernels.manager_class(log_path if isinstance(log_path, str) else None)
+    log_path = getattr(log, "name", None) if log is not None else None
+    forked = kernels.enabled()
+    manager = (kernels.manager_class(log_path if isinstance(log_path, str) else None) if forked
+               else kernels.ColdKernelManager)
     client = NotebookClient(nb, kernel_name="python3", timeout=timeout, startup_timeout=180,
                             shutdown_kernel="immediate",
-                            resources={"metadata": {"path": str(cwd or out_path.parent)}}, **extra)
+                            resources={"metadata": {"path": str(cwd or out_path.parent)}}, kernel_manager_class=manager)
     failed: str | None = None
     try:
         client.execute(stderr=log if log is not None else subprocess.DEVNULL, stdout=subprocess.DEVNULL)
@@ -98,7 +98,7 @@ def execute_notebook(name: str, out_path: Path, parameters: dict[str, Any], *, c
     except Exception as exc:  # kernel died, timeout, zmq: the account fails with this reason
         raise RenderError(f"notebook {name} could not run: {type(exc).__name__}: {exc}".splitlines()[0]) from None
     nb.metadata["iamkit"] = {"notebook": name, "parameters": parameters, "started_at": iso(started),
-                             "kernel": "forked" if extra else "fresh",
+                             "kernel": "forked" if forked else "fresh",
                              "finished_at": iso(datetime.now(UTC)), "iamkit_version": __version__,
                              "status": "failed" if failed else "completed"}
     if failed:
