@@ -48,7 +48,10 @@ def stage_split(run_dir: Path) -> dict:
 
 
 def show_split(t: dict) -> str:
-    stages = ", ".join(f"{k} {v:.1f}s ({t['share'].get(k, 0) * 100:.0f}%)" for k, v in t["stages"].items())
+    split = {**{k: v for k, v in t["stages"].items() if k != "dask"}, **t.get("worker_stages", {})}
+    stages = ", ".join(f"{k} {v:.1f}s ({t['share'].get(k, 0) * 100:.0f}%)" for k, v in split.items())
+    if "dask" in t["stages"]:
+        stages += f"; waited on Dask {t['stages']['dask']:.1f}s (queue included)"
     areas = ", ".join(f"{k[:2]} {v:.1f}" for k, v in t["notebooks_by_area"].items())
     return (f"  stages summed over accounts: {stages}\n  notebooks by area (s): {areas}\n"
             f"  CPU {t.get('cpu_seconds', 0):.1f}s (iamkit {t.get('cpu_seconds_self', 0):.1f}s + kernels, Chromium and "

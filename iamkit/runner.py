@@ -379,7 +379,6 @@ class _Run:
             if client is None:
                 done = render_account(**kwargs, log=self._logs.get(aid), on_stage=enter)
             else:
-                enter("dask")
                 done = client.submit(render_account, **kwargs, pure=False,
                                      key=f"iamkit-render-{self.opts.run_id}-{aid}-{os.getpid()}").result()
                 # the worker's split: what the "dask" wait of this process was spent on over there
@@ -387,7 +386,8 @@ class _Run:
             self.accounts[aid]["notebook_seconds"] = done.notebooks
             return True
 
-        ok = bool(self.step(aid, "notebooks", go))
+        # on Dask this process only waits ("dask": queue + work); the worker's own split comes back with the result
+        ok = bool(self.step(aid, "notebooks" if client is None else "dask", go))
         if ok:
             self.finish_account(aid)
         return ok
