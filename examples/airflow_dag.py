@@ -1,4 +1,4 @@
-"""Nightly iamkit assessment of an AWS organization with Apache Airflow (2.5+), one mapped task per
+"""Nightly iamkit assessment of an AWS organization with Apache Airflow (2.5+ or 3), one mapped task per
 batch of accounts (dynamic task mapping).
 
     plan       iamkit run --org --no-reports        collect + assess every account (cheap): the account list
@@ -53,9 +53,13 @@ def summarize(run_dir: Path) -> dict[str, int]:
     return counts
 
 
-try:
-    from airflow.decorators import dag, task
-    from airflow.operators.bash import BashOperator
+try:  # Airflow 3 (task SDK, standard provider), else Airflow 2.5+
+    try:
+        from airflow.providers.standard.operators.bash import BashOperator
+        from airflow.sdk import dag, task
+    except ImportError:
+        from airflow.decorators import dag, task
+        from airflow.operators.bash import BashOperator
 except ImportError:  # outside Airflow: the helpers above stay importable (and tested)
     dag = None
 

@@ -48,13 +48,11 @@ def test_batches_cover_every_ok_account_once(example, tmp_path):
 def test_dag_maps_one_report_task_per_batch(example):
     pytest.importorskip("airflow", reason="Apache Airflow is not installed (iamkit does not depend on it); "
                                           "pip install apache-airflow to check the example DAG's structure")
-    from airflow.models.mappedoperator import MappedOperator
-
     dag = example.nightly
     assert dag.dag_id == "iamkit_nightly"
     tasks = {t.task_id: t for t in dag.tasks}
     assert set(tasks) == {"plan", "account_batches", "report", "summarize_run"}
-    assert isinstance(tasks["report"], MappedOperator)
+    assert type(tasks["report"]).__name__ == "MappedOperator"  # one task instance per batch, at run time
     assert tasks["plan"].downstream_task_ids == {"account_batches"}
     assert tasks["account_batches"].downstream_task_ids == {"report"}
     assert tasks["report"].downstream_task_ids == {"summarize_run"}
