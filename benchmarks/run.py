@@ -92,6 +92,15 @@ def naive(run_dir: Path, accounts: list[str], work: Path) -> float:
     return time.monotonic() - t0
 
 
+def bench_dir(keep: Path | None, prefix: str) -> Path:
+    """The output folder (``--keep`` or a new temporary one); the stand-in's dummy keys for this process."""
+    tmp = Path(keep) if keep else Path(tempfile.mkdtemp(prefix=prefix))
+    tmp.mkdir(parents=True, exist_ok=True)
+    os.environ.update(AWS_ACCESS_KEY_ID="demo", AWS_SECRET_ACCESS_KEY="demo")
+    os.environ.pop("AWS_PROFILE", None)
+    return tmp
+
+
 def report(label: str, wall: float, ok: int, split: dict) -> None:
     print(f"{label}: {ok} accounts in {wall:.1f}s = {ok / wall * 60:.1f} accounts/minute (collect -> PDF); "
           f"load average {os.getloadavg()[0]:.1f}\n{show_split(split)}", flush=True)
@@ -155,10 +164,7 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, help="keep the run folders here")
     args = ap.parse_args()
 
-    tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="iamkit-bench-"))
-    tmp.mkdir(parents=True, exist_ok=True)
-    os.environ.update(AWS_ACCESS_KEY_ID="demo", AWS_SECRET_ACCESS_KEY="demo")
-    os.environ.pop("AWS_PROFILE", None)
+    tmp = bench_dir(args.keep, "iamkit-bench-")
     print(f"iamkit run benchmark: {args.accounts} accounts, {os.cpu_count()} cores, output in {tmp}")
     last_run = None
     with StandIn() as standin:

@@ -23,13 +23,13 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.run import bench_dir  # noqa: E402
 from iamkit.demo import seed as seed_mod  # noqa: E402
 from iamkit.demo.scale import scaled_scenario  # noqa: E402
 from iamkit.demo.standin import StandIn  # noqa: E402
@@ -119,10 +119,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=8, help="accounts collected in parallel")
     ap.add_argument("--keep", type=Path, help="keep the run folders here")
     args = ap.parse_args()
-    tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="iamkit-scale-"))
-    tmp.mkdir(parents=True, exist_ok=True)
-    os.environ.update(AWS_ACCESS_KEY_ID="demo", AWS_SECRET_ACCESS_KEY="demo")
-    os.environ.pop("AWS_PROFILE", None)
+    tmp = bench_dir(args.keep, "iamkit-scale-")
     n = args.accounts
     print(f"scale benchmark: {n} accounts, {args.workers} collection workers, {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.1f}, output in {tmp}", flush=True)
