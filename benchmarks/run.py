@@ -117,7 +117,7 @@ def dask_runs(url: str, tmp: Path, sizes: list[int]) -> Path | None:
         out = tmp / f"dask-{n}"
         shutil.rmtree(out, ignore_errors=True)
         clock = Clock()
-        with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
             wall, ok, split = full_run(url, out, 2, dask=cluster.scheduler_address, run_id=f"bench-dask{n}")
         cpu = clock.read()  # the workers (and their kernels and browsers) have exited: their CPU counts
         split.update(cpu_seconds=cpu["cpu_seconds"], cpu_seconds_self=cpu["cpu_seconds_self"],
