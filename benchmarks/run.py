@@ -1,22 +1,25 @@
 """Benchmark of ``iamkit run``: the demo organization scaled to N accounts (default 20) on the stand-in.
 
-Prints, for 1 and 2 workers, accounts per minute of a full run (collect -> assess -> notebooks ->
-HTML -> PDF) and the time split by stage (summed over accounts), then compares report generation
-with the naive way on the same evidence: one ``papermill`` CLI call per notebook per account, then
-one ``jupyter nbconvert --to html --no-input`` per executed notebook (no PDF on either side: the
-naive way has no PDF printer). The ratio is naive seconds per account / iamkit seconds per account.
+Prints, for each local worker count (``--workers``, default 1 and 2) and for each Dask LocalCluster
+size (``--dask local --dask-workers 1 2``: worker *processes*, one thread each), accounts per minute
+of a full run (collect -> assess -> notebooks -> HTML -> PDF), the load average, and run.json's
+split: seconds per stage summed over accounts with each stage's share, per area notebook, and CPU
+time (iamkit's process and its children: kernels, Chromium). Then compares report generation (no
+PDF, 1 worker) with forked and cold kernels and with the naive way on the same evidence: one
+``papermill`` CLI call per notebook per account, then one ``jupyter nbconvert --to html --no-input``
+per executed notebook. The ratio is naive seconds per account / iamkit seconds per account.
 
     .venv/bin/python benchmarks/run.py                       # 20 accounts, workers 1 and 2, naive on 4
     .venv/bin/python benchmarks/run.py --accounts 8 --workers 2 --naive-accounts 2
+    .venv/bin/python benchmarks/run.py --workers --dask local --dask-workers 1 2 --naive-accounts 0
 
-The extra accounts are clones of the scenario's member accounts (new ids, names and e-mails), so every
-account has realistic users, roles, keys and policies. Numbers vary with the machine's load.
+The extra accounts are clones of the scenario's member accounts (iamkit.demo.scale). On a machine
+shared with other work, wall time follows the load: compare CPU seconds and the stage split too.
 """
 
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import os
 import shutil
@@ -32,47 +35,37 @@ sys.path.insert(0, str(ROOT))
 from iamkit.aws.session import AwsTarget  # noqa: E402
 from iamkit.demo import seed as seed_mod  # noqa: E402
 from iamkit.demo.run import demo_parameters  # noqa: E402
+from iamkit.demo.scale import scaled_scenario  # noqa: E402
 from iamkit.demo.standin import StandIn  # noqa: E402
 from iamkit.report.render import AREAS, notebooks_dir  # noqa: E402
 from iamkit.runner import RunOptions, render_run, run  # noqa: E402
 from iamkit.settings import load_settings  # noqa: E402
 
 
-def scaled_scenario(n: int) -> dict:
-    """The demo scenario with member accounts cloned until it has ``n`` accounts."""
-    data = copy.deepcopy(seed_mod.scenario())
-    accounts = data["accounts"]
-    members = [a for a in accounts if a["id"] != data["organization"]["management_account"]]
-    i = 0
-    while len(accounts) < n:
-        src = members[i % len(members)]
-        clone = copy.deepcopy(src)
-        clone["id"] = f"{700000000000 + i:012d}"
-        clone["name"] = f"{src['name']}-{i}"
-        clone["email"] = f"bench-{i}@example.com"
-        clone.pop("alias", None)
-        accounts.append(clone)
-        i += 1
-    data["accounts"] = accounts[:n]
-    return data
+def stage_split(run_dir: Path) -> dict:
+    """run.json's ``timings``: stage seconds summed over accounts, shares, notebooks by area, wall, CPU."""
+    return json.loads((run_dir / "run.json").read_text())["timings"]
 
 
-def stage_split(run_dir: Path) -> dict[str, float]:
-    doc = json.loads((run_dir / "run.json").read_text())
-    out: dict[str, float] = {}
-    for a in doc["accounts"]:
-        for stage, sec in (a.get("timings") or {}).items():
-            out[stage] = out.get(stage, 0.0) + sec
-    return {k: round(v, 1) for k, v in out.items()}
+def show_split(t: dict) -> str:
+    split = {**{k: v for k, v in t["stages"].items() if k != "dask"}, **t.get("worker_stages", {})}
+    stages = ", ".join(f"{k} {v:.1f}s ({t['share'].get(k, 0) * 100:.0f}%)" for k, v in split.items())
+    if "dask" in t["stages"]:
+        stages += f"; waited on Dask {t['stages']['dask']:.1f}s (queue included)"
+    areas = ", ".join(f"{k[:2]} {v:.1f}" for k, v in t["notebooks_by_area"].items())
+    return (f"  stages summed over accounts: {stages}\n  notebooks by area (s): {areas}\n"
+            f"  CPU {t.get('cpu_seconds', 0):.1f}s (iamkit {t.get('cpu_seconds_self', 0):.1f}s + kernels, Chromium and "
+            f"other children {t.get('cpu_seconds_children', 0):.1f}s) for {t.get('wall_seconds', 0):.1f}s wall")
 
 
-def full_run(url: str, out: Path, workers: int, pdf: bool = True) -> tuple[float, int, dict[str, float]]:
+def full_run(url: str, out: Path, workers: int, pdf: bool = True, dask: str | None = None,
+             run_id: str | None = None) -> tuple[float, int, dict]:
     org = seed_mod.scenario()["organization"]
     target = AwsTarget(endpoint_url=url, organization=True, role_name=org["member_role"],
                        regions=tuple(org["regions"]), session_name="iamkit-bench")
     params = demo_parameters()
     opts = RunOptions(out=out, target=target, settings=load_settings([params]), parameters_files=[str(params)],
-                      pdf=pdf, source="demo", run_id=f"bench-w{workers}", workers=workers)
+                      pdf=pdf, source="demo", run_id=run_id or f"bench-w{workers}", workers=workers, dask=dask)
     t0 = time.monotonic()
     result = run(opts)
     wall = time.monotonic() - t0
@@ -99,33 +92,43 @@ def naive(run_dir: Path, accounts: list[str], work: Path) -> float:
     return time.monotonic() - t0
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--accounts", type=int, default=20)
-    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    ap.add_argument("--naive-accounts", type=int, default=4, help="accounts for the naive comparison")
-    ap.add_argument("--keep", type=Path, help="keep the run folders here")
-    args = ap.parse_args()
-
-    scaled = scaled_scenario(args.accounts)
-    seed_mod.scenario = lambda: scaled  # seed() reads the scenario through this function
-    tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="iamkit-bench-"))
+def bench_dir(keep: Path | None, prefix: str) -> Path:
+    """The output folder (``--keep`` or a new temporary one); the stand-in's dummy keys for this process."""
+    tmp = Path(keep) if keep else Path(tempfile.mkdtemp(prefix=prefix))
     tmp.mkdir(parents=True, exist_ok=True)
     os.environ.update(AWS_ACCESS_KEY_ID="demo", AWS_SECRET_ACCESS_KEY="demo")
     os.environ.pop("AWS_PROFILE", None)
-    print(f"iamkit run benchmark: {args.accounts} accounts, {os.cpu_count()} cores, output in {tmp}")
-    last_run = None
-    with StandIn() as standin:
-        seed_mod.seed(standin.url)
-        for w in args.workers:
-            out = tmp / f"run-w{w}"
-            shutil.rmtree(out, ignore_errors=True)
-            wall, ok, split = full_run(standin.url, out, w)
-            print(f"workers={w}: {ok} accounts in {wall:.1f}s = {ok / wall * 60:.1f} accounts/minute "
-                  f"(collect -> PDF); stage seconds summed over accounts: {split}")
-            last_run = out
-    assert last_run is not None
-    accounts = sorted(p.name for p in (last_run / "evidence").iterdir() if p.name.isdigit())[:args.naive_accounts]
+    return tmp
+
+
+def report(label: str, wall: float, ok: int, split: dict) -> None:
+    print(f"{label}: {ok} accounts in {wall:.1f}s = {ok / wall * 60:.1f} accounts/minute (collect -> PDF); "
+          f"load average {os.getloadavg()[0]:.1f}\n{show_split(split)}", flush=True)
+
+
+def dask_runs(url: str, tmp: Path, sizes: list[int]) -> Path | None:
+    """Full runs whose reports are rendered on a LocalCluster of ``n`` worker processes."""
+    from distributed import LocalCluster
+
+    from iamkit.runstats import Clock
+
+    last = None
+    for n in sizes:
+        out = tmp / f"dask-{n}"
+        shutil.rmtree(out, ignore_errors=True)
+        clock = Clock()
+        with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
+            wall, ok, split = full_run(url, out, 2, dask=cluster.scheduler_address, run_id=f"bench-dask{n}")
+        cpu = clock.read()  # the workers (and their kernels and browsers) have exited: their CPU counts
+        split.update(cpu_seconds=cpu["cpu_seconds"], cpu_seconds_self=cpu["cpu_seconds_self"],
+                     cpu_seconds_children=cpu["cpu_seconds_children"])
+        report(f"dask local, {n} worker process(es)", wall, ok, split)
+        last = out
+    return last
+
+
+def compare(last_run: Path, tmp: Path, n_accounts: int) -> None:
+    accounts = sorted(p.name for p in (last_run / "evidence").iterdir() if p.name.isdigit())[:n_accounts]
     # the same report generation with iamkit (no AWS, no PDF), 1 worker, on the same accounts
     sub = tmp / "render-subset"
     shutil.rmtree(sub, ignore_errors=True)
@@ -136,18 +139,46 @@ def main() -> None:
     doc["accounts"] = [a for a in doc["accounts"] if a["account_id"] in accounts]
     (sub / "run.json").write_text(json.dumps(doc))
     n = len(accounts)
-    os.environ["IAMKIT_KERNELS"] = "fresh"
-    t0 = time.monotonic()
-    render_run(sub, pdf=False, workers=1)
-    cold = time.monotonic() - t0
-    os.environ["IAMKIT_KERNELS"] = "fork"
-    t0 = time.monotonic()
-    render_run(sub, pdf=False, workers=1)
-    ours = time.monotonic() - t0
+    times = {}
+    for mode in ("fresh", "fork"):
+        os.environ["IAMKIT_KERNELS"] = mode
+        t0 = time.monotonic()
+        render_run(sub, pdf=False, workers=1)
+        times[mode] = time.monotonic() - t0
+        cpu = json.loads((sub / "run.json").read_text())["render_timings"]["cpu_seconds"]
+        print(f"  render, {mode} kernels: {times[mode] / n:.1f}s/account, {cpu / n:.1f} CPU s/account", flush=True)
+    os.environ.pop("IAMKIT_KERNELS")
     theirs = naive(last_run, accounts, tmp / "naive")
-    print(f"report generation for {n} accounts, 1 worker, no PDF: iamkit {ours / n:.1f}s/account "
-          f"(forked kernels; {cold / n:.1f}s/account with a cold kernel per notebook), "
-          f"naive papermill+nbconvert CLI {theirs / n:.1f}s/account: naive/iamkit = {theirs / ours:.2f}x")
+    print(f"report generation for {n} accounts, 1 worker, no PDF: iamkit {times['fork'] / n:.1f}s/account "
+          f"(forked kernels; {times['fresh'] / n:.1f}s/account with a cold kernel per notebook), "
+          f"naive papermill+nbconvert CLI {theirs / n:.1f}s/account: naive/iamkit = {theirs / times['fork']:.2f}x")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--accounts", type=int, default=20)
+    ap.add_argument("--workers", type=int, nargs="*", default=[1, 2], help="local runs with these --workers")
+    ap.add_argument("--dask", choices=["local"], help="also render on a Dask LocalCluster (worker processes)")
+    ap.add_argument("--dask-workers", type=int, nargs="+", default=[1, 2], help="LocalCluster sizes")
+    ap.add_argument("--naive-accounts", type=int, default=4, help="accounts for the naive comparison (0: none)")
+    ap.add_argument("--keep", type=Path, help="keep the run folders here")
+    args = ap.parse_args()
+
+    tmp = bench_dir(args.keep, "iamkit-bench-")
+    print(f"iamkit run benchmark: {args.accounts} accounts, {os.cpu_count()} cores, output in {tmp}")
+    last_run = None
+    with StandIn() as standin:
+        seed_mod.seed(standin.url, data=scaled_scenario(args.accounts))
+        for w in args.workers:
+            out = tmp / f"run-w{w}"
+            shutil.rmtree(out, ignore_errors=True)
+            wall, ok, split = full_run(standin.url, out, w)
+            report(f"workers={w}", wall, ok, split)
+            last_run = out
+        if args.dask:
+            last_run = dask_runs(standin.url, tmp, args.dask_workers) or last_run
+    if last_run is not None and args.naive_accounts > 0:
+        compare(last_run, tmp, args.naive_accounts)
 
 
 if __name__ == "__main__":

@@ -71,6 +71,16 @@ def _scope_options(p: argparse.ArgumentParser) -> None:
                    help="accounts processed in parallel (collect: default 4; run: default = number of cores)")
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"a whole number of accounts, 1 or more (not {text!r})")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="iamkit", epilog=EPILOG,
@@ -85,6 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "assess and write reports. Needs no AWS account.", epilog=EPILOG)
     p.add_argument("--out", type=Path, default=Path("reports/demo"), help="run folder (default: reports/demo)")
     p.add_argument("--no-pdf", action="store_true", help="skip PDF rendering")
+    p.add_argument("--scale", type=_positive, metavar="N",
+                   help="grow the demo organization to N accounts (clones of its members), for measurements")
     _run_options(p, workers=True)
 
     p = sub.add_parser("run", help="collect, assess and report on the account(s) of your credentials",
@@ -217,7 +229,8 @@ def _dispatch(args: argparse.Namespace, err: Console) -> int:
 
         result = run_demo(args.out, pdf=not args.no_pdf, progress=_monitor(args, err),
                           workers=args.workers, resume=args.resume, baseline=args.baseline,
-                          reports=not args.no_reports, dask=args.dask, allow_modified=args.allow_modified)
+                          reports=not args.no_reports, dask=args.dask, allow_modified=args.allow_modified,
+                          scale=args.scale)
         _summary(err, result)
         return result.exit_code()
     if args.command == "assess":

@@ -42,13 +42,15 @@ from iamkit.errors import BadInputError, CollectionError, IamkitError
 from iamkit.evidence import MANIFEST, Bundle, atomic_write, check_integrity, iso
 from iamkit.exceptions import write_report as write_exception_report
 from iamkit.exports import write_all
-from iamkit.findings import Finding, Severity, Status, load_json, sort_key, write_json
+from iamkit.findings import Finding, Status, load_json, sort_key, write_json
 from iamkit.integrity import write_sums
 from iamkit.model import OrgModel
 from iamkit.outcome import exit_code
+from iamkit.report import browser, kernels
 from iamkit.report.assessment import Assessment
 from iamkit.report.index import write_index
 from iamkit.report.render import render_account
+from iamkit.runstats import Clock, summary
 from iamkit.settings import Settings
 
 Progress = Callable[[str], None]
@@ -210,6 +212,7 @@ class _Run:
         self.lock = threading.Lock()
         self.fingerprint = settings_fingerprint(opts)
         self.started = datetime.now(UTC)
+        self.clock = Clock()
         self.accounts: dict[str, dict[str, Any]] = {}
         self.organization: dict[str, Any] | None = None
         self.findings: dict[str, list[Finding]] = {}
@@ -241,6 +244,7 @@ class _Run:
             "baseline": str(self.opts.baseline) if self.opts.baseline else None,
             "organization": self.organization,
             "accounts": [self.accounts[k] for k in sorted(self.accounts)],
+            "timings": summary(self.accounts.values(), self.clock if finished else None),
         }
 
     def save(self, finished: bool = False) -> dict[str, Any]:
@@ -385,14 +389,17 @@ class _Run:
                 cover=self.cover(bundle), parameters_files=[str(self.resolved_parameters.resolve())],
                 pdf=self.opts.pdf, baseline=str(self.opts.baseline) if self.opts.baseline else None)
             if client is None:
-                render_account(**kwargs, log=self._logs.get(aid), on_stage=enter)
+                done = render_account(**kwargs, log=self._logs.get(aid), on_stage=enter)
             else:
-                enter("notebooks (dask)")
-                client.submit(render_account, **kwargs, key=f"iamkit-render-{self.opts.run_id}-{aid}-{os.getpid()}",
-                              pure=False).result()
+                done = client.submit(render_account, **kwargs, pure=False,
+                                     key=f"iamkit-render-{self.opts.run_id}-{aid}-{os.getpid()}").result()
+                # the worker's split: what the "dask" wait of this process was spent on over there
+                self.accounts[aid]["worker_timings"] = done.timings
+            self.accounts[aid]["notebook_seconds"] = done.notebooks
             return True
 
-        ok = bool(self.step(aid, "notebooks", go))
+        # on Dask this process only waits ("dask": queue + work); the worker's own split comes back with the result
+        ok = bool(self.step(aid, "notebooks" if client is None else "dask", go))
         if ok:
             self.finish_account(aid)
         return ok
@@ -501,6 +508,9 @@ class _Run:
             finally:
                 if client is not None:
                     client.close()
+                # one browser and one fork server per run: closed now, so that their CPU time counts
+                browser.shutdown()
+                kernels.SERVER.close()
         else:
             for aid in sorted(bundles):
                 self.finish_account(aid)
@@ -638,29 +648,38 @@ def render_run(run_dir: Path, *, pdf: bool = True, workers: int | None = None,
                          "Collected by": (bundle.manifest.get("caller_identity") or {}).get("Arn", "unknown"),
                          "Evidence source": bundle.source, "Run": str(doc.get("run_id")),
                          "Rendered again at": iso(datetime.now(UTC)), **integrity_cover(bundle)}
-                render_account(account_id=aid, evidence_dir=run_dir / "evidence", out_dir=adir, cover=cover,
-                               parameters_files=[str(resolved.resolve())], pdf=pdf, log=alog,
-                               on_stage=lambda s: monitor.event({"event": "stage", "account_id": aid, "stage": s}))
+                done = render_account(account_id=aid, evidence_dir=run_dir / "evidence", out_dir=adir,
+                                      cover=cover, parameters_files=[str(resolved.resolve())], pdf=pdf, log=alog,
+                                      on_stage=lambda s: monitor.event({"event": "stage", "account_id": aid,
+                                                                        "stage": s}))
             except Exception as exc:  # recorded in run.json; the other accounts go on
                 reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 alog.write("".join(traceback.format_exception(exc)))
                 acct.update(status="failed", stage="render", error=reason)
                 monitor.event({"event": "account_failed", "account_id": aid, "stage": "render", "error": reason})
                 return
-            acct.update(status="ok", stage="done", error=None, rendered_seconds=round(time.monotonic() - t0, 3))
+            acct.update(status="ok", stage="done", error=None, rendered_seconds=round(time.monotonic() - t0, 3),
+                        render_timings=done.timings, notebook_seconds=done.notebooks)
             with lock:
                 results[aid] = found
 
     monitor.start(len(bundles))
-    with ThreadPoolExecutor(max_workers=workers or default_workers()) as pool:
-        for fut in as_completed([pool.submit(one, b) for b in bundles]):
-            fut.result()
+    clock = Clock()
+    try:
+        with ThreadPoolExecutor(max_workers=workers or default_workers()) as pool:
+            for fut in as_completed([pool.submit(one, b) for b in bundles]):
+                fut.result()
+    finally:
+        browser.shutdown()
+        kernels.SERVER.close()
     all_findings = sorted((f for fs in results.values() for f in fs), key=sort_key)
     write_all(all_findings, run_dir)
     if assessment.risks:
         write_exception_report(assessment.exception_report(all_findings), run_dir / "exceptions_report.json")
     doc["accounts"] = [accounts[k] for k in sorted(accounts)]
     doc["rendered_at"] = iso(datetime.now(UTC))
+    doc["render_timings"] = summary(({"timings": a.get("render_timings"), "notebook_seconds": a.get("notebook_seconds")}
+                                     for a in doc["accounts"]), clock)
     atomic_write(path, json.dumps(doc, indent=1, default=str).encode())
     write_index(run_dir, doc, all_findings)
     write_sums(run_dir)

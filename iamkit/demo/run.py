@@ -26,11 +26,19 @@ def demo_exceptions() -> Path | None:
 
 def run_demo(out: Path, *, pdf: bool = True, progress: Progress | Monitor = lambda _m: None,
              workers: int | None = None, resume: bool = False, baseline: Path | None = None,
-             reports: bool = True, dask: str | None = None, allow_modified: bool = False) -> RunResult:
+             reports: bool = True, dask: str | None = None, allow_modified: bool = False,
+             scale: int | None = None) -> RunResult:
+    """``scale``: grow the organization to that many accounts (clones of the members, see
+    :mod:`iamkit.demo.scale`) for throughput and scale measurements."""
+    data = None
+    if scale is not None:
+        from iamkit.demo.scale import scaled_scenario
+
+        data = scaled_scenario(scale)
     with StandIn() as standin:
         if not isinstance(progress, Monitor):
             progress(f"AWS stand-in on {standin.url}; seeding the demo organization")
-        seed(standin.url)
+        seed(standin.url, data=data)
         # the demo talks only to the local stand-in: give this process the stand-in's dummy keys
         os.environ.pop("AWS_PROFILE", None)
         os.environ.pop("AWS_SESSION_TOKEN", None)

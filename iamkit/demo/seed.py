@@ -72,10 +72,10 @@ def fixed_account_ids(ids: list[str]) -> Iterator[None]:
             org_utils.make_random_account_id = original
 
 
-def seed(url: str, now: datetime | None = None) -> dict[str, Any]:
-    """Create the scenario on the stand-in at ``url``; returns the scenario data."""
+def seed(url: str, now: datetime | None = None, data: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Create the scenario (``data``, default: the demo's) on the stand-in at ``url``; returns it."""
     now = now or datetime.now(UTC)
-    data = scenario()
+    data = data or scenario()
     org_id = _seed_organization(url, data)
     for acct in data["accounts"]:
         _seed_account(url, acct, now, org_id, data["organization"])

@@ -32,10 +32,12 @@ import sys
 import threading
 import time
 import uuid
+from queue import Empty
 from typing import Any
 
-from jupyter_client import AsyncKernelManager
+from jupyter_client import AsyncKernelClient, AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
+from traitlets import DottedObjectName, Type
 
 from iamkit.errors import RenderError
 
@@ -152,8 +154,48 @@ class ForkProvisioner(LocalProvisioner):  # type: ignore[misc]
         return self.connection_info
 
 
-class ForkKernelManager(AsyncKernelManager):  # type: ignore[misc]
-    """An AsyncKernelManager using :class:`ForkProvisioner`. Subclass it with ``log_path`` set."""
+class ReadyKernelClient(AsyncKernelClient):  # type: ignore[misc]
+    """jupyter_client's start-up handshake (a kernel_info reply on shell, then one IOPub message to
+    know IOPub is connected, else ask again) without its final IOPub flush, which always waits 0.2 s
+    for a message that does not come (measured: 0.2 s of every 0.6 s notebook). Nothing needs the
+    flush: nbclient matches every IOPub message to its request by parent header and ignores others."""
+
+    async def _async_wait_for_ready(self, timeout: float | None = None) -> None:
+        deadline = time.monotonic() + (timeout if timeout is not None else float("inf"))
+        while True:
+            self.kernel_info()
+            try:
+                msg = await self.shell_channel.get_msg(timeout=1)
+            except Empty:
+                msg = None
+            if msg is not None and msg["msg_type"] == "kernel_info_reply":
+                try:
+                    await self.iopub_channel.get_msg(timeout=0.2)
+                except Empty:
+                    continue  # IOPub not connected yet: ask again
+                self._handle_kernel_info_reply(msg)
+                return
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
+
+    wait_for_ready = _async_wait_for_ready
+
+
+class ColdKernelManager(AsyncKernelManager):  # type: ignore[misc]
+    """A kernel started the usual way (``IAMKIT_KERNELS=fresh``), with :class:`ReadyKernelClient` and
+    a 10 ms instead of 100 ms poll for the killed kernel to be gone (~0.1 s lost per notebook)."""
+
+    client_class = DottedObjectName("iamkit.report.kernels.ReadyKernelClient")
+    client_factory = Type(ReadyKernelClient, klass=AsyncKernelClient)
+
+    async def _async_wait(self, pollinterval: float = 0.1) -> None:
+        await super()._async_wait(pollinterval=0.01)
+
+
+class ForkKernelManager(ColdKernelManager):
+    """A kernel manager using :class:`ForkProvisioner`. Subclass it with ``log_path`` set."""
 
     log_path: str = os.devnull
 

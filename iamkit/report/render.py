@@ -6,16 +6,18 @@ Decisions:
 * The per-account report is the executed notebooks concatenated behind a cover and a table of
   contents, exported once with the ``iamkit`` nbconvert template: code hidden, nothing loaded from
   the network, plotly.js inlined once, tables sortable/searchable by a small inline script.
-* The PDF is printed from that HTML by Chromium, so the two always show the same content.
+* The PDF is printed from that HTML by Chromium, so the two always show the same content: one
+  browser per run (or per Dask worker process), every report a page in it (:mod:`iamkit.report.browser`).
+* :func:`render_account` returns where its time went (per stage, per area notebook), which the
+  runner records in run.json, including when the account was rendered on a Dask worker.
 """
 
 from __future__ import annotations
 
 import html
 import os
-import shutil
 import subprocess
-import tempfile
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,7 +37,7 @@ from plotly.offline import get_plotlyjs
 from iamkit import __version__
 from iamkit.errors import RenderError
 from iamkit.evidence import atomic_write, iso
-from iamkit.report import kernels
+from iamkit.report import browser, kernels
 
 TEMPLATES = Path(str(resources.files("iamkit.report").joinpath("templates")))
 
@@ -82,13 +84,13 @@ def execute_notebook(name: str, out_path: Path, parameters: dict[str, Any], *, c
     nb = parameterize_notebook(load_notebook_node(str(src)), parameters, kernel_name="python3",
                                language="python")
     started = datetime.now(UTC)
-    extra: dict[str, Any] = {}
-    if kernels.enabled():
-        log_path = getattr(log, "name", None) if log is not None else None
-        extra["kernel_manager_class"] = kernels.manager_class(log_path if isinstance(log_path, str) else None)
+    log_path = getattr(log, "name", None) if log is not None else None
+    forked = kernels.enabled()
+    manager = (kernels.manager_class(log_path if isinstance(log_path, str) else None) if forked
+               else kernels.ColdKernelManager)
     client = NotebookClient(nb, kernel_name="python3", timeout=timeout, startup_timeout=180,
                             shutdown_kernel="immediate",
-                            resources={"metadata": {"path": str(cwd or out_path.parent)}}, **extra)
+                            resources={"metadata": {"path": str(cwd or out_path.parent)}}, kernel_manager_class=manager)
     failed: str | None = None
     try:
         client.execute(stderr=log if log is not None else subprocess.DEVNULL, stdout=subprocess.DEVNULL)
@@ -97,7 +99,7 @@ def execute_notebook(name: str, out_path: Path, parameters: dict[str, Any], *, c
     except Exception as exc:  # kernel died, timeout, zmq: the account fails with this reason
         raise RenderError(f"notebook {name} could not run: {type(exc).__name__}: {exc}".splitlines()[0]) from None
     nb.metadata["iamkit"] = {"notebook": name, "parameters": parameters, "started_at": iso(started),
-                             "kernel": "forked" if extra else "fresh",
+                             "kernel": "forked" if forked else "fresh",
                              "finished_at": iso(datetime.now(UTC)), "iamkit_version": __version__,
                              "status": "failed" if failed else "completed"}
     if failed:
@@ -153,60 +155,49 @@ def write_html(nb: Any, path: Path) -> Path:
     return path
 
 
-def chromium() -> str | None:
-    for name in (os.environ.get("IAMKIT_CHROMIUM"), "chromium", "chromium-browser", "google-chrome"):
-        if name and shutil.which(name):
-            return shutil.which(name)
-    return None
+@dataclass
+class Rendered:
+    """What :func:`render_account` wrote, and the seconds it spent per stage and per area notebook."""
 
-
-def print_pdf(html_path: Path, pdf_path: Path, *, timeout: int = 180) -> Path:
-    """Print ``html_path`` to ``pdf_path`` with headless Chromium (no network, no first-run noise)."""
-    exe = chromium()
-    if exe is None:
-        raise RenderError("Chromium not found for PDF rendering: install Debian's 'chromium' "
-                          "(make demo does it as root) or pass --no-pdf")
-    tmp_pdf = pdf_path.with_name(f".{pdf_path.name}.tmp")
-    with tempfile.TemporaryDirectory(prefix="iamkit-chromium-") as profile:
-        cmd = [exe, "--headless", "--disable-gpu", "--no-sandbox", "--disable-dev-shm-usage",
-               "--disable-quic", "--no-first-run", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--disable-extensions",
-               f"--user-data-dir={profile}", "--no-pdf-header-footer", "--run-all-compositor-stages-before-draw",
-               "--virtual-time-budget=20000",
-               "--generate-pdf-document-outline", f"--print-to-pdf={tmp_pdf}", html_path.resolve().as_uri()]
-        try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            raise RenderError(f"Chromium did not print {html_path.name} within {timeout}s") from None
-    if proc.returncode != 0 or not tmp_pdf.is_file() or tmp_pdf.stat().st_size == 0:
-        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        raise RenderError(f"Chromium failed to print {html_path.name} (exit {proc.returncode}): {last}")
-    os.replace(tmp_pdf, pdf_path)
-    return pdf_path
+    html: Path
+    pdf: Path | None
+    timings: dict[str, float]
+    notebooks: dict[str, float]
 
 
 def render_account(*, account_id: str, evidence_dir: Path, out_dir: Path, cover: dict[str, str],
                    parameters_files: Sequence[str] = (), pdf: bool = True,
                    areas: Sequence[Area] = AREAS, baseline: str | None = None, log: IO[str] | None = None,
-                   on_stage: Callable[[str], None] = lambda _s: None) -> dict[str, Path]:
+                   on_stage: Callable[[str], None] = lambda _s: None) -> Rendered:
     """Execute every area notebook for one account, write report.html (and report.pdf).
     ``on_stage`` is told "notebooks", "html" and "pdf" as each begins (for progress)."""
     nb_dir = out_dir / "notebooks"
     executed = []
+    timings: dict[str, float] = {}
+    per_area: dict[str, float] = {}
     on_stage("notebooks")
+    t0 = time.monotonic()
     for area in areas:
         params = {"account_id": account_id, "evidence_dir": str(Path(evidence_dir).resolve()),
                   "output_dir": str(out_dir.resolve()), "parameters_files": [str(p) for p in parameters_files]}
         if area.notebook == "00_summary":
             params["baseline"] = str(Path(baseline).resolve()) if baseline else ""
+        t_area = time.monotonic()
         executed.append((area, execute_notebook(area.notebook, nb_dir / f"{area.notebook}.ipynb", params,
                                                 cwd=out_dir, log=log)))
+        per_area[area.notebook] = round(time.monotonic() - t_area, 3)
     cover = {"title": f"IAM security assessment: account {account_id}", **cover,
              "iamkit version": __version__}
     cover.setdefault("Account", account_id)
     on_stage("html")
-    out = {"html": write_html(combine(executed, cover), out_dir / "report.html")}
+    t1 = time.monotonic()
+    timings["notebooks"] = round(t1 - t0, 3)
+    html_path = write_html(combine(executed, cover), out_dir / "report.html")
+    t2 = time.monotonic()
+    timings["html"] = round(t2 - t1, 3)
+    pdf_path = None
     if pdf:
         on_stage("pdf")
-        out["pdf"] = print_pdf(out["html"], out_dir / "report.pdf")
-    return out
+        pdf_path = browser.print_pdf(html_path, out_dir / "report.pdf")
+        timings["pdf"] = round(time.monotonic() - t2, 3)
+    return Rendered(html_path, pdf_path, timings, per_area)

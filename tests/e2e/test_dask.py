@@ -1,5 +1,6 @@
 """Rendering accounts on a Dask cluster (``--dask ADDRESS``): a real local cluster with a worker
-process, the demo organization, and the scheduler's task stream as proof of where the work ran."""
+process, the demo organization (with PDFs, printed by the worker's browser), and the scheduler's task
+stream as proof of where the work ran."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def test_demo_renders_every_account_on_the_dask_cluster(tmp_path):
             Client(cluster) as client:
         with get_task_stream(client=client) as stream:
             proc = subprocess.run([sys.executable, "-m", "iamkit.cli", "--quiet", "demo", "--out",
-                                   str(tmp_path / "run"), "--no-pdf", "--dask", cluster.scheduler_address],
+                                   str(tmp_path / "run"), "--dask", cluster.scheduler_address],
                                   capture_output=True, text=True, timeout=600)
         keys = {t["key"] for t in stream.data}
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -32,6 +33,11 @@ def test_demo_renders_every_account_on_the_dask_cluster(tmp_path):
     for aid in ids:
         assert any(isinstance(k, str) and k.startswith(f"iamkit-render-demo-{aid}-") for k in keys), aid
         assert (tmp_path / "run" / "accounts" / aid / "report.html").is_file()
+        # printed by the worker process's own browser; the worker's split comes back into run.json
+        assert (tmp_path / "run" / "accounts" / aid / "report.pdf").stat().st_size > 0
+    for a in run["accounts"]:
+        assert set(a["worker_timings"]) == {"notebooks", "html", "pdf"} and "dask" in a["timings"]
+    assert run["timings"]["worker_stages"]["pdf"] > 0
 
 
 def test_unreachable_scheduler_is_bad_input(tmp_path):

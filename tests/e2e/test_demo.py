@@ -284,3 +284,37 @@ def test_verify_names_a_changed_report(demo_run, tmp_path):
     pdf.write_bytes(pdf.read_bytes() + b"%")
     proc = iamkit("verify", str(copy))
     assert proc.returncode == 1 and "changed: accounts/345678901234/report.pdf" in proc.stdout
+
+def test_plotly_js_embedded_once_per_report(demo_run):
+    from plotly.offline import get_plotlyjs
+
+    head = get_plotlyjs()[:200]
+    for a in accounts(demo_run):
+        html = (demo_run / "accounts" / a["account_id"] / "report.html").read_text()
+        assert html.count(head) == 1, a["account_id"]
+
+
+def test_pdf_has_an_outline_of_the_areas(demo_run):
+    """The PDF is printed with its document outline (bookmarks), one entry per area at least."""
+    def titles(items) -> list[str]:
+        out = []
+        for item in items:
+            out.extend(titles(item) if isinstance(item, list) else [item.title])
+        return out
+
+    for a in accounts(demo_run):
+        outline = titles(PdfReader(demo_run / "accounts" / a["account_id"] / "report.pdf").outline)
+        for area in AREAS:
+            # Chromium may drop the space where a heading wraps ("password policy" -> "passwordpolicy")
+            assert any(area.title.replace(" ", "") == t.replace(" ", "") for t in outline), (area.title, outline)
+
+
+def test_run_json_has_the_stage_split(demo_run):
+    doc = json.loads((demo_run / "run.json").read_text())
+    t = doc["timings"]
+    assert set(t["stages"]) >= {"collect", "assess", "notebooks", "html", "pdf"}
+    assert set(t["notebooks_by_area"]) == {area.notebook for area in AREAS}
+    assert abs(sum(t["share"].values()) - 1) < 0.01
+    assert t["cpu_seconds"] >= t["cpu_seconds_children"] > 0  # kernels and Chromium counted once they exit
+    for a in doc["accounts"]:
+        assert set(a["notebook_seconds"]) == {area.notebook for area in AREAS}
