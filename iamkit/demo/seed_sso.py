@@ -38,8 +38,9 @@ def _principals(ids: Any, store: str, spec: dict[str, Any]) -> tuple[dict[str, s
 
 
 def _permission_set(sso: Any, instance: str, ps: dict[str, Any]) -> str:
-    arn = sso.create_permission_set(Name=ps["name"], InstanceArn=instance, SessionDuration=ps["session_duration"],
-                                    Description=f"demo permission set {ps['name']}")["PermissionSet"]["PermissionSetArn"]
+    created = sso.create_permission_set(Name=ps["name"], InstanceArn=instance, SessionDuration=ps["session_duration"],
+                                        Description=f"demo permission set {ps['name']}")
+    arn = created["PermissionSet"]["PermissionSetArn"]
     for name in ps.get("managed", []):
         sso.attach_managed_policy_to_permission_set(InstanceArn=instance, PermissionSetArn=arn,
                                                     ManagedPolicyArn=f"arn:aws:iam::aws:policy/{name}")

@@ -71,8 +71,8 @@ def _decide(identity: str, boundary: str, scps: str) -> tuple[str, tuple[str, ..
 
     full = intersect(strict=True)
     missing = all_actions() - full
-    if not missing or (len(missing) <= ADMIN_MAX_EXCLUDED_ACTIONS and is_admin_equivalent(
-            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "NotAction": sorted(missing), "Resource": "*"}]})):
+    rest = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "NotAction": sorted(missing), "Resource": "*"}]}
+    if not missing or (len(missing) <= ADMIN_MAX_EXCLUDED_ACTIONS and is_admin_equivalent(rest)):
         return "admin", ()
     allowed = intersect(strict=False)
     paths = escalation_paths_for(allowed)
