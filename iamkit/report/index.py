@@ -19,6 +19,7 @@ from markupsafe import Markup
 from iamkit.checks.registry import AREA_TITLES, AREAS
 from iamkit.evidence import atomic_write
 from iamkit.findings import STATUS_ORDER, Finding, Severity, Status, sort_key
+from iamkit.report.identity_center import section_html as identity_center_html
 from iamkit.report.render import TEMPLATES
 from iamkit.report.tables import findings_frame, html_table
 
@@ -78,7 +79,7 @@ def write_index(run_dir: Path, run: dict[str, Any], findings: Sequence[Finding],
         worst_table=worst_table, exports=exports, css=Markup(css), js=Markup(js),
         areas=[(ar, AREA_TITLES[ar]) for ar in AREAS], heat=heat,
         diff_html=Markup(diff.html()) if diff is not None else None,
-        organization=run.get("organization"))
+        organization=run.get("organization"), identity_center=Markup(identity_center_html(run_dir / "evidence")))
     out = run_dir / "index.html"
     atomic_write(out, page.encode())
     return out
