@@ -107,7 +107,8 @@ def test_admin_and_escalation_per_account(tmp_path):
     files = identity_center([ps("Admin", managed_arns=[ADMIN_ARN], accounts=[A]),
                              ps("Dev", refs=["Lambda"], accounts=[A]),
                              ps("Read", inline=allow(["s3:GetObject"], "*"), accounts=[A])],
-                            [(A, "Admin", "GROUP", "admins"), (A, "Dev", "GROUP", "devs"), (A, "Read", "GROUP", "devs")],
+                            [(A, "Admin", "GROUP", "admins"), (A, "Dev", "GROUP", "devs"),
+                             (A, "Read", "GROUP", "devs")],
                             users=["alice", "bob", "carol"], groups={"admins": ["alice"], "devs": ["bob", "carol"]})
     found = _run(tmp_path, A, files, policies=[admin_policy(), ops])
     admin = {a: f.status.value for a, f in _by(found, "sso.permission_set.admin").items()}
