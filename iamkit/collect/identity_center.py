@@ -19,9 +19,9 @@ identity_center/``, raw responses, pages merged at the API maximum ``MaxResults=
   ``{GroupMemberships: [{IdentityStoreId, GroupId, MemberId: {UserId}, MembershipId}]}``
   (ListGroupMemberships for every group).
 
-Calls grow as ``1 + I * (1 + 6 P + sum over P of accounts A_p + G + 2)`` pages for I instances, P
-permission sets, G groups (each term one page per 100 items): ListAccountAssignments per (permission
-set, account) dominates. docs/collection.md has the numbers.
+Calls grow as ``1 + I * (1 + 6 P + sum over P of accounts A_p + G + 2)`` for I instances, P permission
+sets, G groups (one page per 100 items): ListAccountAssignments per (permission set, account) dominates.
+docs/collection.md has the exact count and numbers.
 """
 
 from __future__ import annotations
