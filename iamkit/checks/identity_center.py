@@ -58,7 +58,15 @@ def _here(ctx: CheckContext, ic: IdentityCenter) -> pd.DataFrame:
     return a[a["account_id"] == ctx.account.account_id]
 
 
-def _no_assignment(ctx: CheckContext, ic: IdentityCenter) -> Finding:
+def _reached(ctx: CheckContext) -> tuple[IdentityCenter, pd.DataFrame] | Finding:
+    """The Identity Center and this account's assignments, or the NOT_APPLICABLE finding when there is no
+    instance or no assignment reaches the account."""
+    ic, na = _instance(ctx)
+    if ic is None:
+        return na  # type: ignore[return-value]
+    here = _here(ctx, ic)
+    if not here.empty:
+        return ic, here
     return ctx.finding(Status.NOT_APPLICABLE, resource_arn=ctx.account.root_arn(), resource_type="AwsAccount",
                        evidence=[ic.ref(SSO_ASSIGNMENTS, f"AccountId={ctx.account.account_id}")],
                        detail="No Identity Center assignment reaches this account.")
@@ -103,13 +111,11 @@ def _evidence(ic: IdentityCenter, locator: str) -> list[dict[str, Any]]:
 
 @check("sso.permission_set.admin")
 def permission_set_admin(ctx: CheckContext) -> Iterator[Finding]:
-    ic, na = _instance(ctx)
-    if ic is None:
-        yield na  # type: ignore[misc]
+    got = _reached(ctx)
+    if isinstance(got, Finding):
+        yield got
         return
-    if _here(ctx, ic).empty:
-        yield _no_assignment(ctx, ic)
-        return
+    ic, _ = got
     for ps, acc, people, loc in _access_rows(ctx, ic):
         if acc.level == "unknown":
             yield ctx.error(acc.reason, resource_arn=ps["arn"], resource_type=PS_TYPE)
@@ -130,13 +136,11 @@ def permission_set_admin(ctx: CheckContext) -> Iterator[Finding]:
 
 @check("sso.permission_set.privilege_escalation")
 def permission_set_escalation(ctx: CheckContext) -> Iterator[Finding]:
-    ic, na = _instance(ctx)
-    if ic is None:
-        yield na  # type: ignore[misc]
+    got = _reached(ctx)
+    if isinstance(got, Finding):
+        yield got
         return
-    if _here(ctx, ic).empty:
-        yield _no_assignment(ctx, ic)
-        return
+    ic, _ = got
     for ps, acc, people, loc in _access_rows(ctx, ic):
         kw = {"resource_arn": ps["arn"], "resource_type": PS_TYPE, "evidence": _evidence(ic, loc)}
         if acc.level == "unknown":
@@ -203,14 +207,11 @@ def management_account(ctx: CheckContext) -> Iterator[Finding]:
 
 @check("sso.assignment.direct_user")
 def direct_user(ctx: CheckContext) -> Iterator[Finding]:
-    ic, na = _instance(ctx)
-    if ic is None:
-        yield na  # type: ignore[misc]
+    got = _reached(ctx)
+    if isinstance(got, Finding):
+        yield got
         return
-    here = _here(ctx, ic)
-    if here.empty:
-        yield _no_assignment(ctx, ic)
-        return
+    ic, here = got
     users = here[here["principal_type"] == "USER"]
     ev = [ic.ref(SSO_ASSIGNMENTS, f"AccountId={ctx.account.account_id}")]
     if users.empty:
@@ -226,14 +227,11 @@ def direct_user(ctx: CheckContext) -> Iterator[Finding]:
 
 @check("sso.group.empty_or_orphaned")
 def empty_or_orphaned(ctx: CheckContext) -> Iterator[Finding]:
-    ic, na = _instance(ctx)
-    if ic is None:
-        yield na  # type: ignore[misc]
+    got = _reached(ctx)
+    if isinstance(got, Finding):
+        yield got
         return
-    here = _here(ctx, ic)
-    if here.empty:
-        yield _no_assignment(ctx, ic)
-        return
+    ic, here = got
     ev = [ic.ref(SSO_ASSIGNMENTS, f"AccountId={ctx.account.account_id}"), ic.ref(SSO_GROUPS), ic.ref(SSO_USERS)]
     for arn, g in _principals(ic, here):
         r = g.iloc[0]
