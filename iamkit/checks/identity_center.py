@@ -18,6 +18,7 @@ references and the AWS managed policies attached to its ``AWSReservedSSO_*`` rol
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -31,6 +32,7 @@ from iamkit.model import MissingEvidence
 from iamkit.policy import PolicyError, parse_policy
 
 PS_TYPE = "AwsSsoPermissionSet"
+_ACCESS: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
 PRINCIPAL_TYPE = {"USER": "AwsIdentityStoreUser", "GROUP": "AwsIdentityStoreGroup"}
 
 
@@ -54,8 +56,7 @@ def _instance(ctx: CheckContext) -> tuple[IdentityCenter | None, Finding | None]
 
 
 def _here(ctx: CheckContext, ic: IdentityCenter) -> pd.DataFrame:
-    a = ic.assignments
-    return a[a["account_id"] == ctx.account.account_id]
+    return ic.by_account.get(ctx.account.account_id, ic.assignments.iloc[0:0])
 
 
 def _reached(ctx: CheckContext) -> tuple[IdentityCenter, pd.DataFrame] | Finding:
@@ -73,9 +74,7 @@ def _reached(ctx: CheckContext) -> tuple[IdentityCenter, pd.DataFrame] | Finding
 
 
 def _people(ic: IdentityCenter, account_id: str, ps_arn: str) -> list[str]:
-    p = ic.people
-    rows = p[(p["account_id"] == account_id) & (p["permission_set_arn"] == ps_arn)]
-    return sorted(set(rows["user_name"].astype(str)))
+    return ic.holders.get((account_id, ps_arn), [])
 
 
 def _n(count: int) -> str:
@@ -101,8 +100,10 @@ def _access_rows(ctx: CheckContext, ic: IdentityCenter) -> Iterator[tuple[dict[s
         ps = by_arn.get(ps_arn)
         if ps is None:
             raise MissingEvidence(ic.bundle, f"{SSO_PERMISSION_SETS} (assigned permission set {ps_arn} not listed)")
-        yield ps, permission_set_access(ps, acct_id, ctx.account, ctx.org), _people(ic, acct_id, ps_arn), \
-            f"PermissionSetArn={ps_arn}"
+        memo = _ACCESS.setdefault(ctx.account, {})
+        if ps_arn not in memo:  # the admin and escalation checks share one evaluation per account
+            memo[ps_arn] = permission_set_access(ps, acct_id, ctx.account, ctx.org)
+        yield ps, memo[ps_arn], _people(ic, acct_id, ps_arn), f"PermissionSetArn={ps_arn}"
 
 
 def _evidence(ic: IdentityCenter, locator: str) -> list[dict[str, Any]]:
@@ -120,8 +121,7 @@ def permission_set_admin(ctx: CheckContext) -> Iterator[Finding]:
         if acc.level == "unknown":
             yield ctx.error(acc.reason, resource_arn=ps["arn"], resource_type=PS_TYPE)
             continue
-        others = sorted(set(ic.assignments.loc[ic.assignments["permission_set_arn"] == ps["arn"], "account_id"])
-                        - {ctx.account.account_id})
+        others = [a for a in ic.accounts_of.get(ps["arn"], []) if a != ctx.account.account_id]
         also = f" It is also assigned in {len(others)} other account(s): {_names(others)}." if others else ""
         who = f"held by {_n(len(people))} ({_names(people)})" if people else "held by nobody (no members)"
         if acc.level == "admin":

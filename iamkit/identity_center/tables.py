@@ -177,3 +177,21 @@ class IdentityCenter:
         out = out.rename(columns={"display_name": "user_name"})
         out["user_name"] = out["user_name"].fillna(out["user_id"])
         return out.reset_index(drop=True)
+
+    # -- indexes the per-account checks use (built once, not filtered per account) ----------------------------
+    @cached_property
+    def by_account(self) -> dict[str, pd.DataFrame]:
+        """account id -> its assignments."""
+        return {str(k): g for k, g in self.assignments.groupby("account_id", sort=False)}
+
+    @cached_property
+    def holders(self) -> dict[tuple[str, str], list[str]]:
+        """(account id, permission set ARN) -> the sorted names of the people holding it there."""
+        p = self.people[["account_id", "permission_set_arn", "user_name"]].astype(str).drop_duplicates()
+        return {(a, ps): sorted(g["user_name"]) for (a, ps), g in p.groupby(["account_id", "permission_set_arn"])}
+
+    @cached_property
+    def accounts_of(self) -> dict[str, list[str]]:
+        """permission set ARN -> the sorted accounts it is assigned in."""
+        a = self.assignments[["permission_set_arn", "account_id"]].astype(str).drop_duplicates()
+        return {ps: sorted(g["account_id"]) for ps, g in a.groupby("permission_set_arn")}

@@ -55,12 +55,13 @@ def roll_up(ic: IdentityCenter, accounts: Mapping[str, AccountModel], org: objec
     p = ic.people.merge(access[["account_id", "permission_set_arn", "level"]],
                         on=["account_id", "permission_set_arn"], how="left")
     p["rank"] = p["level"].map(RANK)
-    recs = []
-    for (user, account), g in p.groupby(["user_name", "account_id"], sort=True):
-        worst = g.sort_values("rank").iloc[0]["level"]
-        recs.append({"user_name": user, "account_id": account, "level": worst, "label": LABELS[worst],
-                     "permission_sets": ", ".join(sorted(set(g["permission_set_name"].astype(str))))})
-    people = pd.DataFrame.from_records(recs, columns=["user_name", "account_id", "level", "label", "permission_sets"])
+    keys = ["user_name", "account_id"]
+    worst = p.sort_values("rank", kind="stable").drop_duplicates(keys)[[*keys, "level"]]
+    named = p[[*keys, "permission_set_name"]].astype({"permission_set_name": str}).drop_duplicates()
+    sets = named.sort_values([*keys, "permission_set_name"]).groupby(keys)["permission_set_name"].agg(", ".join)
+    people = worst.merge(sets.rename("permission_sets").reset_index(), on=keys).sort_values(keys)
+    people["label"] = people["level"].map(LABELS)
+    people = people[["user_name", "account_id", "level", "label", "permission_sets"]].reset_index(drop=True)
     reach = access[["account_id", "permission_set_name", "label", "people", "reason"]].copy()
     reach.insert(1, "account", [(names.get(a) or a) + (" [management]" if a == mgmt else "")
                                 for a in reach["account_id"]])
