@@ -187,3 +187,11 @@ def test_without_the_organization_bundle(tmp_path):
         "message": "no org", "file": "iam/organizations_features.json"}])
     found = [f for f in assess_account(Bundle(standalone), load_settings()) if f.check_id.startswith("sso.")]
     assert found and {f.status.value for f in found} == {"NOT_APPLICABLE"}
+
+
+@pytest.mark.parametrize("hours", [0, 12.5, "eight"])
+def test_session_limit_out_of_range_is_bad_input(hours):
+    from iamkit.errors import BadInputError
+
+    with pytest.raises(BadInputError, match="sso_max_session_hours"):
+        load_settings(thresholds={"sso_max_session_hours": hours})
