@@ -54,6 +54,13 @@ ACCOUNT_ALIASES = "iam/account_aliases.json"
 ORGANIZATIONS_FEATURES = "iam/organizations_features.json"
 ROOT_ACTIVITY = "cloudtrail/root_activity.json"
 REGIONS = "regions.json"
+#: IAM Identity Center, in the organization bundle (``iamkit/collect/identity_center.py``)
+SSO_INSTANCES = "identity_center/instances.json"
+SSO_PERMISSION_SETS = "identity_center/permission_sets.json"
+SSO_ASSIGNMENTS = "identity_center/assignments.json"
+SSO_USERS = "identity_center/users.json"
+SSO_GROUPS = "identity_center/groups.json"
+SSO_GROUP_MEMBERSHIPS = "identity_center/group_memberships.json"
 ORGANIZATION = "organization"
 
 

@@ -33,6 +33,7 @@ class Thresholds(_Strict):
     password_min_length: int = Field(14, ge=6, le=128)
     password_reuse_prevention: int = Field(24, ge=1, le=24)
     password_max_age_days: int = Field(90, ge=1)
+    sso_max_session_hours: float = Field(8, gt=0, le=12)
 
 
 class ReportInfo(_Strict):
@@ -47,6 +48,7 @@ class Settings(_Strict):
     report: ReportInfo = Field(default_factory=ReportInfo)
     trusted_account_ids: list[str] = Field(default_factory=list)
     known_vendor_accounts: dict[str, str] = Field(default_factory=dict)
+    sso_break_glass_groups: list[str] = Field(default_factory=list)
     regions: list[str] | None = None
     accounts: list[str] | None = None
     organizational_units: list[str] | None = None

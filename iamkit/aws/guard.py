@@ -27,7 +27,7 @@ READ_ONLY_PREFIXES = ("Get", "List", "Describe", "Lookup")
 READ_ONLY_EXCEPTIONS = frozenset({("iam", "GenerateCredentialReport"), ("sts", "AssumeRole")})
 
 #: botocore service names whose IAM action prefix differs
-_IAM_PREFIX = {"accessanalyzer": "access-analyzer"}
+_IAM_PREFIX = {"accessanalyzer": "access-analyzer", "sso-admin": "sso"}
 
 #: operations that need no IAM permission at all
 _NO_PERMISSION = frozenset({("sts", "GetCallerIdentity")})

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from iamkit.checks import (  # noqa: F401  (importing a module registers its checks)
     cross_account,
     escalation,
+    identity_center,
     mfa,
     passwords,
     privilege,

@@ -15,6 +15,9 @@ GAAD = "`iam/authorization_details.json`"
 ROOT = "root ARN"
 ERR_CR = "ERROR when the credential report is missing or denied"
 ERR_GAAD = "ERROR when GAAD is missing or denied"
+SSO = "`identity_center/*.json`"
+SSO_NA = ("NOT_APPLICABLE for a standalone account, with no Identity Center instance, or (per account) when no "
+          "assignment reaches it; ERROR when the organization bundle or an Identity Center file is missing")
 
 #: check id -> (evidence read, resource of each finding, statuses and when, thresholds)
 DETAILS: dict[str, tuple[str, str, str, str]] = {
@@ -107,6 +110,33 @@ DETAILS: dict[str, tuple[str, str, str, str]] = {
         f"{GAAD}", "role ARN",
         "FAIL for a service principal without aws:SourceAccount/SourceArn/SourceOrgID/SourceOrgPaths; EC2, "
         "Lambda, Lambda@Edge, ECS tasks and App Runner execution roles are exempt.", ""),
+    "sso.assignment.management_account": (
+        f"organization bundle {SSO}; parameters", "Identity Store principal ARN (management account only)",
+        f"PASS for a group named in `sso_break_glass_groups`, FAIL for any other user, group or deleted principal; "
+        f"PASS on the root ARN when no assignment reaches it; {SSO_NA}.", "`sso_break_glass_groups`"),
+    "sso.permission_set.admin": (
+        f"{SSO}; this account's GAAD (customer-managed references, AWS managed documents); SCP chain",
+        "permission set ARN (each set assigned in the account)",
+        f"FAIL when admin-equivalent after boundary and SCPs (people and other accounts named); PASS otherwise; "
+        f"ERROR when a policy document is unknown; {SSO_NA}.", ""),
+    "sso.permission_set.privilege_escalation": (
+        f"{SSO}; GAAD; SCP chain", "permission set ARN (each set assigned in the account)",
+        f"FAIL when every action of a catalogued escalation path is allowed; NOT_APPLICABLE when already admin; "
+        f"PASS otherwise; ERROR when a document is unknown; {SSO_NA}.", ""),
+    "sso.assignment.direct_user": (
+        f"{SSO}", "Identity Store user ARN; root ARN when only groups are assigned",
+        f"FAIL per user (existing or deleted) assigned directly; PASS otherwise; {SSO_NA}.", ""),
+    "sso.permission_set.session_duration": (
+        f"{SSO} `SessionDuration` (ISO-8601)", "permission set ARN (in the instance's account)",
+        "FAIL above the limit; PASS at or below; ERROR for an unreadable duration.", "`sso_max_session_hours` (8)"),
+    "sso.permission_set.inline_wildcards": (
+        f"{SSO} inline policy", "permission set ARN (in the instance's account)",
+        "FAIL for an Allow of `*`, `svc:*` or NotAction on `*`/NotResource; PASS otherwise; ERROR when malformed.",
+        ""),
+    "sso.group.empty_or_orphaned": (
+        f"{SSO}", "Identity Store principal ARN (assigned groups; deleted principals)",
+        f"FAIL for a group without members or a principal missing from the Identity Store; PASS for groups with "
+        f"members; {SSO_NA}.", ""),
     "accessanalyzer.enabled_all_regions": (
         "`access_analyzer/<region>.json`, `regions.json`", "root ARN per region",
         "PASS with an ACTIVE ACCOUNT/ORGANIZATION analyzer in this account and region; FAIL otherwise (an "

@@ -108,7 +108,7 @@ def collect_account(session: AwsSession, evidence_root: Path, *, source: str = "
 def collect_organization(session: AwsSession, evidence_root: Path, source: str = "aws") -> Path:
     """Collect the organization (tree, accounts, SCPs/RCPs, targets, delegated administrators) once,
     with the caller's credentials, into ``evidence_root/organization``; returns the path."""
-    from iamkit.collect import organizations
+    from iamkit.collect import identity_center, organizations
 
     own = session.fork()
     identity = own.caller_identity()
@@ -119,6 +119,7 @@ def collect_organization(session: AwsSession, evidence_root: Path, source: str =
         if org is None and not writer.has(organizations.ACCOUNTS):
             raise CollectionError("cannot read the organization: "
                                   + "; ".join(f"{e.operation}: {e.code}: {e.message}" for e in writer.errors[:2]))
+        identity_center.collect(own, writer)
         writer.add_calls(own.guard.take_calls())
         return writer.finish(caller_identity=identity, extra={
             "organization_id": (org or {}).get("Id"),

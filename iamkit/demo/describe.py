@@ -30,6 +30,15 @@ SEMANTICS = """\
   `org.root.centralized_management` PASSes there when the feature is enabled, and FAILs for members
   whose root still has credentials.
 - A centrally managed root (no password, keys or MFA): `mfa_enabled`/`hardware_mfa` NOT_APPLICABLE.
+- IAM Identity Center: `sso.permission_set.session_duration` and `.inline_wildcards` are reported in the
+  instance's account (management) per permission set; `sso.permission_set.admin` and
+  `.privilege_escalation` per (assigned account, permission set) after the account's SCP chain (none for
+  the management account), `.privilege_escalation` NOT_APPLICABLE where the set is already admin;
+  `sso.assignment.direct_user` per directly assigned user (deleted ones included), else PASS on the
+  account; `sso.group.empty_or_orphaned` per assigned group and per deleted principal;
+  `sso.assignment.management_account` per principal on the management account (PASS only for
+  `sso_break_glass_groups`). The seeding provisions `AWSReservedSSO_<name>_<suffix>` roles with the
+  permission set's policies in every assigned account, as AWS does.
 - Member accounts record `ListOrganizationsFeatures` as a manifest error (only the management account
   can read it); the organization's features are in the organization bundle
   (`organizations/organizations_features.json`).
@@ -38,6 +47,31 @@ SEMANTICS = """\
 
 def _rows(resource: str, expect: dict[str, str] | None) -> list[str]:
     return [f"| {resource} | `{k}` | {v} |" for k, v in (expect or {}).items()]
+
+
+def _identity_center(ic: dict[str, Any]) -> list[str]:
+    if not ic:
+        return []
+    names = {a["id"]: a["name"] for a in scenario()["accounts"]}
+    out = ["## IAM Identity Center (instance in the management account)", "",
+           f"Break-glass group (parameters `sso_break_glass_groups`): {ic.get('break_glass_group')}.", "",
+           "| group | members |", "|---|---|",
+           *[f"| {g['name']} | {', '.join(g.get('members') or []) or '(none)'} |" for g in ic.get("groups", [])],
+           "", "Users: " + ", ".join(u["name"] + (" (deleted after assignment)" if u.get("deleted") else "")
+                                     for u in ic.get("users", [])) + ".", "",
+           "| permission set | session | policies | check | expected |", "|---|---|---|---|---|"]
+    for ps in ic.get("permission_sets", []):
+        pols = ", ".join([*ps.get("managed", []), *(f"ref {c}" for c in ps.get("customer_managed", []))]
+                         + (["inline"] if ps.get("inline") else [])
+                         + ([f"boundary {next(iter(ps['boundary'].values()))}"] if ps.get("boundary") else []))
+        out += [f"| {ps['name']} | {ps['session_duration']} | {pols} | `{k}` | {v} |"
+                for k, v in (ps.get("expect") or {}).items()]
+    out += ["", "| account | permission set | assigned to | check | expected |", "|---|---|---|---|---|"]
+    for a in ic.get("assignments", []):
+        who = f"group {a['group']}" if a.get("group") else f"user {a['user']}"
+        out += [f"| {names.get(a['account'], a['account'])} | {a['permission_set']} | {who} | `{k}` | {v} |"
+                for k, v in (a.get("expect") or {}).items()]
+    return out + [""]
 
 
 def render(data: dict[str, Any] | None = None) -> str:
@@ -57,7 +91,8 @@ def render(data: dict[str, Any] | None = None) -> str:
         "  CloudTrail LookupEvents, ListOrganizationsFeatures and per-account DescribeRegions from the scenario;",
         "  lists the root's virtual MFA device (`arn:aws:iam::<acct>:mfa/root-account-mfa-device`; a hardware",
         "  root MFA is not listed); reports `AccountPasswordPresent` (0 for centrally managed roots); pages",
-        "  GetAccountAuthorizationDetails like AWS and serves seeded server certificate expiry dates.",
+        "  GetAccountAuthorizationDetails like AWS and serves seeded server certificate expiry dates; serves",
+        "  permission set boundaries and ListAccountsForProvisionedPermissionSet (moto lacks them).",
         "- Ages are days before seeding; checks measure them against the bundle's collection time.", "",
         f"Enabled regions: {', '.join(o['regions'])}. Centralized root access: {', '.join(o['features'])}.", "",
         "## Organization", "", "| OU | parent |", "|---|---|",
@@ -67,7 +102,7 @@ def render(data: dict[str, Any] | None = None) -> str:
         "", "FullAWSAccess and RCPFullAWSAccess are attached everywhere by Organizations.",
         "Delegated administrators: " + ", ".join(f"{x['account']} ({x['service']})"
                                                  for x in o.get("delegated_administrators", [])) + ".",
-        "", "## Accounts and expected findings", "",
+        "", *_identity_center(o.get("identity_center") or {}), "## Accounts and expected findings", "",
     ]
     for a in d["accounts"]:
         out += [f"### {a['name']} ({a['id']}, OU {a.get('ou') or 'root'})", "",

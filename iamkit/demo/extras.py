@@ -1,6 +1,7 @@
 """What the stand-in serves beside moto, as WSGI ``Extension`` objects on the same endpoint URL.
 
-moto 5.2 has no IAM Access Analyzer, no CloudTrail LookupEvents and no IAM ListOrganizationsFeatures,
+moto 5.2 has no IAM Access Analyzer, no permission set boundaries, no CloudTrail LookupEvents and no
+IAM ListOrganizationsFeatures,
 does not enforce role trust policies on AssumeRole, and answers DescribeRegions with every region.
 The extensions below fill those gaps from :data:`STATE`, which the demo seeding (or a test) fills:
 
@@ -9,6 +10,10 @@ The extensions below fill those gaps from :data:`STATE`, which the demo seeding 
   ``STATE.account(a).events``;
 * ``iam`` ListOrganizationsFeatures from ``STATE.organization``;
 * ``ec2`` DescribeRegions from ``STATE.account(a).regions`` when set;
+* ``sso-admin`` GetPermissionsBoundaryForPermissionSet from ``STATE.sso_boundaries`` (moto has no
+  permissions boundaries for permission sets; none set: ResourceNotFoundException, as AWS answers) and
+  ListAccountsForProvisionedPermissionSet from moto's account assignments (moto answers only the
+  caller's own account; AWS provisions a permission set to every account it is assigned in);
 * ``sts`` AssumeRole refused (AccessDenied) unless the role exists and its trust policy allows the
   caller's account (and ``sts:ExternalId`` matches when the trust requires one): how a member with a
   broken role looks;
@@ -69,6 +74,8 @@ class StandInState:
             self.denials: list[Denial] = []
             #: {"id", "management", "members": [...], "features": [...]} when an organization exists
             self.organization: dict[str, Any] | None = None
+            #: permission set ARN -> PermissionsBoundary ({ManagedPolicyArn} or {CustomerManagedPolicyReference})
+            self.sso_boundaries: dict[str, dict[str, Any]] = {}
 
     def account(self, account_id: str) -> AccountExtras:
         with self._lock:
@@ -318,6 +325,25 @@ def describe_regions(environ: dict[str, Any]) -> Answer:
     return 200, {"Content-Type": "text/xml"}, body.encode()
 
 
+def sso_admin(environ: dict[str, Any]) -> Answer:
+    req = parse(environ)
+    if req is None or req.service != "sso" or req.operation not in (
+            "GetPermissionsBoundaryForPermissionSet", "ListAccountsForProvisionedPermissionSet"):
+        return None
+    arn = req.params.get("PermissionSetArn", "")
+    if req.operation == "GetPermissionsBoundaryForPermissionSet":
+        boundary = STATE.sso_boundaries.get(arn)
+        if boundary is None:
+            return error(req, "ResourceNotFoundException", f"Permissions boundary not found for {arn}", 400)
+        return _json({"PermissionsBoundary": boundary}, "application/x-amz-json-1.1")
+    from moto.ssoadmin.models import ssoadmin_backends
+
+    backend = ssoadmin_backends[req.account][req.region]
+    accounts = sorted({a.target_id for a in backend.account_assignments
+                       if a.permission_set_arn == arn and a.instance_arn == req.params.get("InstanceArn")})
+    return _json({"AccountIds": accounts}, "application/x-amz-json-1.1")
+
+
 #: the stand-in's built-in extensions, in order (faults first, so any operation can be denied)
 BUILTIN = (faults, assume_role, access_analyzer, lookup_events, organizations_features,
-           describe_regions)
+           describe_regions, sso_admin)

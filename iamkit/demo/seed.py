@@ -79,6 +79,10 @@ def seed(url: str, now: datetime | None = None, data: dict[str, Any] | None = No
     org_id = _seed_organization(url, data)
     for acct in data["accounts"]:
         _seed_account(url, acct, now, org_id, data["organization"])
+    if data["organization"].get("identity_center"):
+        from iamkit.demo.seed_sso import seed_identity_center
+
+        seed_identity_center(url, data["organization"]["management_account"], data["organization"]["identity_center"])
     return data
 
 
@@ -129,15 +133,14 @@ def _policy_arn(account_id: str, ref: str) -> str:
     return f"arn:aws:iam::{account_id}:policy/{ref}"
 
 
-def _load_aws_managed(account_id: str, names: set[str]) -> None:
+def load_aws_managed(account_id: str, names: set[str]) -> None:
     """Make the AWS managed policies the scenario attaches exist in the account (moto loads none by
     default; loading all of them would make every account carry ~1,300 policies)."""
     backend = iam_backends[account_id]["global"]
     data = json.loads(aws_managed_policies_data)
-    for name in sorted(names):
-        arn = f"arn:aws:iam::aws:policy/{name}"
-        if arn not in backend.managed_policies:
-            pol = AWSManagedPolicy.from_data(name, account_id, "us-east-1", data[name])
+    for name in sorted(n.rsplit("/", 1)[-1] for n in names):  # "job-function/ViewOnlyAccess": its path
+        pol = AWSManagedPolicy.from_data(name, account_id, "us-east-1", data[name])
+        if pol.arn not in backend.managed_policies:
             backend.aws_managed_policies.append(pol)
             backend.managed_policies[pol.arn] = pol
 
@@ -160,7 +163,7 @@ def _seed_account(url: str, acct: dict[str, Any], now: datetime, org_id: str, or
     if acct.get("alias"):
         iam.create_account_alias(AccountAlias=acct["alias"])
     backend = iam_backends[account_id]["global"]
-    _load_aws_managed(account_id, _refs(acct))
+    load_aws_managed(account_id, _refs(acct))
     if acct.get("password_policy"):
         iam.update_account_password_policy(**acct["password_policy"])
     for pol in acct.get("policies", []):

@@ -11,6 +11,8 @@ knows it talks to a stand-in):
   is ``virtual`` (a hardware root MFA is, as in AWS, not listed);
 * GetAccountAuthorizationDetails paginated like AWS (``MaxItems``/``Marker`` over users, groups,
   roles and policies in that order) and listing AWS managed policies only when attached;
+* IAM Identity Center permission set ARNs in AWS's form (``arn:aws:sso:::permissionSet/...``), and AWS
+  managed policies with a path (``job-function/...``) attachable to permission sets;
 * extra API handlers (services or operations moto does not implement, see :mod:`iamkit.demo.extras`)
   plugged in as WSGI ``Extension`` objects in front of moto's dispatcher, so one endpoint URL serves
   every service. The built-in ones are always installed; tests can add their own.
@@ -22,6 +24,7 @@ seeding code can adjust (backdating creation times, last-used dates) to make age
 from __future__ import annotations
 
 import io
+import json
 import logging
 import threading
 from collections.abc import Callable, Iterable
@@ -32,8 +35,10 @@ from typing import Any
 
 from moto.iam import models as iam_models
 from moto.iam import responses as iam_responses
+from moto.iam.aws_managed_policies import aws_managed_policies_data
 from moto.moto_server.threaded_moto_server import MotoRequestHandler
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from moto.ssoadmin import models as sso_models
 from werkzeug.serving import make_server
 
 from iamkit.demo.extras import BUILTIN, STATE
@@ -153,6 +158,23 @@ def _install_patches() -> None:
                 result.result["GeneratedTime"] = generated.strftime("%Y-%m-%dT%H:%M:%SZ")
             return result
 
+        def permission_set_id(instance_arn: str) -> str:
+            """AWS names permission sets ``arn:aws:sso:::permissionSet/ssoins-.../ps-...``; moto reuses the
+            instance ARN (``...:instance/ssoins-.../ps-...``)."""
+            return original_ps_id(instance_arn).replace(":instance/", ":permissionSet/", 1)
+
+        def find_managed_policy(self: Any, managed_policy_arn: str) -> Any:
+            """moto reads the policy's path from a ``path`` key its data spells ``Path``, so AWS managed
+            policies with a path (``job-function/ViewOnlyAccess``) cannot be attached to permission sets."""
+            name = managed_policy_arn.rsplit("/", 1)[-1]
+            data = json.loads(aws_managed_policies_data).get(name)
+            if data is not None and managed_policy_arn == f"arn:aws:iam::aws:policy{data.get('Path', '/')}{name}":
+                return sso_models.ManagedPolicy(managed_policy_arn, name)
+            raise sso_models.ResourceNotFoundException(f"Policy does not exist with ARN: {managed_policy_arn}")
+
+        sso_models.SSOAdminBackend._find_managed_policy = find_managed_policy
+        original_ps_id = sso_models.PermissionSet.generate_id
+        sso_models.PermissionSet.generate_id = staticmethod(permission_set_id)
         iam_models.IAMBackend.generate_report = generate_report
         iam_responses.IamResponse.get_credential_report = get_credential_report_response
         iam_responses.IamResponse.list_server_certificates = list_server_certificates

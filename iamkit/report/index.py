@@ -24,6 +24,7 @@ from iamkit.findings import STATUS_ORDER, Finding, Severity, Status
 from iamkit.integrity import SUMS
 from iamkit.report.cards import condition
 from iamkit.report.fmt import resource_name
+from iamkit.report.identity_center import section_html as identity_center_html
 from iamkit.report.ids import anchor, finding_ids
 from iamkit.report.orgcharts import sunburst_html
 from iamkit.report.orgviews import ROOT_CHECKS, external_trust, guardrails, manual_items, org_facts, root_matrix
@@ -127,7 +128,8 @@ def write_index(run_dir: Path, run: dict[str, Any], findings: Sequence[Finding],
                  "resource": resource_name(f.resource_arn)} for f in manual_items(findings)],
         diff_html=Markup(diff.html()) if diff is not None else None,
         sunburst=Markup(chart) if (chart := sunburst_html(run_dir)) else None, sums=(run_dir / SUMS).is_file(),
-        organization=run.get("organization"))
+        organization=run.get("organization"),
+        identity_center=Markup(identity_center_html(run_dir / "evidence")))
     out = run_dir / "index.html"
     atomic_write(out, page.encode())
     return out

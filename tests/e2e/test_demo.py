@@ -318,3 +318,39 @@ def test_run_json_has_the_stage_split(demo_run):
     assert t["cpu_seconds"] >= t["cpu_seconds_children"] > 0  # kernels and Chromium counted once they exit
     for a in doc["accounts"]:
         assert set(a["notebook_seconds"]) == {area.notebook for area in AREAS}
+
+
+def test_identity_center_matrix_in_index_and_cross_account_report(demo_run):
+    index = (demo_run / "index.html").read_text()
+    assert "IAM Identity Center: who can do what in which account" in index
+    for text in ("Frank Breakglass", "can escalate", "read-only", "[management]", "DeveloperPower"):
+        assert text in index, text
+    report = (demo_run / "accounts" / "456789012345" / "report.html").read_text()
+    assert "Permission sets that reach this account" in report and "DeveloperPower" in report
+    assert "Evidence missing" not in report.split("Permission sets that reach this account")[1][:3000]
+
+
+def test_identity_center_roles_agree_with_iam_side(demo_run):
+    """Every AWSReservedSSO_ role is linked to its permission set, and the IAM-side admin verdict of the role
+    agrees with the Identity Center verdict of the permission set in that account."""
+    from iamkit.checks import org_model
+    from iamkit.checks.privilege import principal_admin
+    from iamkit.evidence import load_bundles
+    from iamkit.identity_center import access_table, identity_center_of, policy_pool, sso_roles
+    from iamkit.model import AccountModel
+
+    bundles, org_bundle = load_bundles([demo_run / "evidence"])
+    org = org_model(org_bundle, bundles)
+    ic = identity_center_of(org)
+    models = {b.account_id: AccountModel(b, org=org) for b in bundles}
+    access = access_table(ic, models, org, policy_pool(models.values())).set_index(
+        ["account_id", "permission_set_arn"])["level"]
+    checked = 0
+    for account_id, acct in models.items():
+        roles = sso_roles(acct, ic)
+        assert roles["permission_set_arn"].notna().all() and roles["assigned"].all(), account_id
+        admin = principal_admin(acct).set_index("principal_arn")["is_admin"]
+        for role_arn, ps_arn in zip(roles["role_arn"], roles["permission_set_arn"], strict=True):
+            assert bool(admin[role_arn]) == (access[(account_id, ps_arn)] == "admin"), (account_id, role_arn)
+            checked += 1
+    assert checked == len(access)  # one provisioned role per (account, permission set) with an assignment

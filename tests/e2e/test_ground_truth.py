@@ -6,6 +6,12 @@ account -> root ARN; ``root`` -> root ARN; user -> user ARN; ``access_keys[i]`` 
 ``password`` -> ``<user arn>#password``; roles/groups/policies/server_certificates -> their ARN; an item
 with a ``resource`` (an Access Analyzer finding) -> that resource; an item with an ``arn`` -> that ARN.
 
+The IAM Identity Center part (``organization.identity_center``) names its resources; their ids and ARNs
+are drawn by the stand-in, so :func:`sso_expectations` resolves the names through the collected
+organization bundle (``permission_sets[].expect`` -> the permission set ARN in the instance's account;
+``assignments[].expect`` -> the permission set ARN for ``sso.permission_set.*``, else the principal's
+Identity Store ARN, in the assigned account).
+
 Recall: every expected (check, account, resource, region) has a finding with that status.
 Precision: every FAIL of the whole demo is expected.
 """
@@ -70,7 +76,7 @@ def _walk(node: Any, account: str | None, resource: str | None, kind: str | None
         check_id, at = _split(check)
         out[(check_id, account, resource, at if at != "global" else region)] = str(status)
     for key, value in node.items():
-        if key == "expect":
+        if key in ("expect", "identity_center"):  # identity_center: see sso_expectations
             continue
         if key == "root" and account:
             _walk(value, account, f"arn:aws:iam::{account}:root", None, out, f"{where}.root", region)
@@ -85,9 +91,43 @@ def _walk(node: Any, account: str | None, resource: str | None, kind: str | None
             _walk(value, account, resource, None, out, f"{where}.{key}", region)
 
 
-def expectations(scenario: dict[str, Any]) -> dict[Key, str]:
+def sso_expectations(scenario: dict[str, Any], names: dict[tuple[str, str], str]) -> dict[Key, str]:
+    """Expectations of ``organization.identity_center``; ``names`` maps (``ps``|``group``|``user``, name) to
+    the ARN the evidence gives it."""
+    spec = scenario["organization"].get("identity_center") or {}
+    home = scenario["organization"]["management_account"]
+    out: dict[Key, str] = {}
+    for ps in spec.get("permission_sets", []):
+        for check, status in (ps.get("expect") or {}).items():
+            out[(check, home, names[("ps", ps["name"])], "global")] = str(status)
+    for a in spec.get("assignments", []):
+        principal = names[("group", a["group"])] if a.get("group") else names[("user", a["user"])]
+        for check, status in (a.get("expect") or {}).items():
+            res = names[("ps", a["permission_set"])] if check.startswith("sso.permission_set.") else principal
+            out[(check, str(a["account"]), res, "global")] = str(status)
+    return out
+
+
+def sso_names(org_bundle: Any, scenario: dict[str, Any]) -> dict[tuple[str, str], str]:
+    """(kind, name) -> ARN from the organization bundle; deleted users from the seeding's own record."""
+    from iamkit.identity_center import IdentityCenter
+
+    ic = IdentityCenter(org_bundle)
+    names = {("ps", n): a for n, a in zip(ic.permission_sets["name"], ic.permission_sets["arn"], strict=True)}
+    names.update({("group", n): a for n, a in zip(ic.groups["group_name"], ic.groups["arn"], strict=True)})
+    names.update({("user", n): a for n, a in zip(ic.users["user_name"], ic.users["arn"], strict=True)})
+    orphans = sorted(set(ic.assignments.loc[ic.assignments["orphaned"], "principal_arn"]))
+    deleted = [u["name"] for u in scenario["organization"]["identity_center"]["users"] if u.get("deleted")]
+    assert len(orphans) == len(deleted) == 1, (orphans, deleted)
+    names[("user", deleted[0])] = orphans[0]
+    return names
+
+
+def expectations(scenario: dict[str, Any], names: dict[tuple[str, str], str] | None = None) -> dict[Key, str]:
     out: dict[Key, str] = {}
     _walk(scenario, None, None, None, out, "scenario")
+    if names is not None:
+        out.update(sso_expectations(scenario, names))
     return out
 
 
@@ -148,22 +188,23 @@ def demo_findings(standin, tmp_path_factory):
     _collect_demo(standin.url, out)
     bundles, org = load_bundles([out])
     findings = assess(bundles, load_settings([demo_parameters()]), org)
-    return scenario(), findings
+    return scenario(), findings, sso_names(org, scenario())
 
 
 def test_scenario_states_expectations(demo_findings):
-    scenario, findings = demo_findings
-    expected = expectations(scenario)
+    scenario, findings, names = demo_findings
+    expected = expectations(scenario, names)
+    assert sum(1 for k in expected if k[0].startswith("sso.")) >= 50
     assert len(expected) > 100, "the demo scenario states too few expectations"
     accounts = {a["id"] for a in scenario["accounts"]}
     assert {k[1] for k in expected} == accounts == {f.account_id for f in findings}
 
 
 def test_recall_every_expected_finding_present(demo_findings):
-    scenario, findings = demo_findings
+    scenario, findings, names = demo_findings
     got = {(f.check_id, f.account_id, f.resource_arn, f.region): f for f in findings}
     problems = []
-    for key, status in sorted(expectations(scenario).items()):
+    for key, status in sorted(expectations(scenario, names).items()):
         f = got.get(key)
         if f is None:
             near = [k for k in got if k[0] == key[0] and k[1] == key[1]]
@@ -174,8 +215,8 @@ def test_recall_every_expected_finding_present(demo_findings):
 
 
 def test_precision_no_unexpected_fail(demo_findings):
-    scenario, findings = demo_findings
-    expected = expectations(scenario)
+    scenario, findings, names = demo_findings
+    expected = expectations(scenario, names)
     unexpected = [f"{f.check_id} {f.account_id} {f.resource_arn} {f.region}: {f.detail}" for f in findings
                   if f.status.value == "FAIL" and expected.get((f.check_id, f.account_id, f.resource_arn, f.region))
                   != "FAIL"]
@@ -183,6 +224,15 @@ def test_precision_no_unexpected_fail(demo_findings):
 
 
 def test_no_internal_errors(demo_findings):
-    _, findings = demo_findings
+    _, findings, _ = demo_findings
     bad = [f"{f.check_id}: {f.detail}" for f in findings if "internal error" in f.detail]
     assert not bad, "\n".join(bad)
+
+
+def test_every_identity_center_finding_is_stated(demo_findings):
+    """Not only the FAILs: every sso.* finding of the demo (PASS, NOT_APPLICABLE ...) is in the scenario."""
+    scenario, findings, names = demo_findings
+    expected = expectations(scenario, names)
+    extra = [f"{f.check_id} {f.account_id} {f.resource_arn} {f.status.value}: {f.detail}" for f in findings
+             if f.check_id.startswith("sso.") and (f.check_id, f.account_id, f.resource_arn, f.region) not in expected]
+    assert not extra, "\n".join(extra)

@@ -1,0 +1,314 @@
+"""IAM Identity Center checks (iamkit best practice; area ``cross_account``): who can do what where.
+
+Evidence: the organization bundle's ``identity_center/*.json`` (instances, permission sets with their
+policies, assignments, Identity Store users, groups, memberships), this account's GAAD (customer-managed
+references and the AWS managed policies attached to its ``AWSReservedSSO_*`` roles) and the SCP chain.
+
+* Without the organization bundle: NOT_APPLICABLE for a standalone account, else ERROR (evidence
+  missing); a denied Identity Center call is an ERROR with the manifest's reason; no instance in the
+  collected region is NOT_APPLICABLE ("no Identity Center instance").
+* Per account (the account the assignment targets): ``sso.permission_set.admin`` and
+  ``sso.permission_set.privilege_escalation`` per permission set assigned there (resource: the
+  permission set ARN), ``sso.assignment.direct_user`` and ``sso.group.empty_or_orphaned`` per
+  assigned principal (resource: its Identity Store ARN); ``sso.assignment.management_account`` in
+  the management account only. An account no assignment reaches is NOT_APPLICABLE.
+* Per permission set, reported in the instance's own account: ``sso.permission_set.session_duration``
+  and ``sso.permission_set.inline_wildcards``.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterator
+from typing import Any
+
+import pandas as pd
+
+from iamkit.checks.registry import CheckContext, check
+from iamkit.evidence import SSO_ASSIGNMENTS, SSO_GROUPS, SSO_INSTANCES, SSO_PERMISSION_SETS, SSO_USERS
+from iamkit.findings import Finding, Status
+from iamkit.identity_center import LABELS, IdentityCenter, identity_center_of, permission_set_access, sso_roles
+from iamkit.model import MissingEvidence
+from iamkit.policy import PolicyError, parse_policy
+
+PS_TYPE = "AwsSsoPermissionSet"
+_ACCESS: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
+PRINCIPAL_TYPE = {"USER": "AwsIdentityStoreUser", "GROUP": "AwsIdentityStoreGroup"}
+
+
+def _instance(ctx: CheckContext) -> tuple[IdentityCenter | None, Finding | None]:
+    """The Identity Center evidence, or the NOT_APPLICABLE finding that replaces every verdict."""
+    acct = ctx.account
+    if ctx.org is None:
+        kind, why, _ = acct.membership()
+        if kind == "standalone":
+            return None, ctx.finding(Status.NOT_APPLICABLE, resource_arn=acct.root_arn(), resource_type="AwsAccount",
+                                     detail=f"An organization instance of IAM Identity Center needs AWS Organizations; "
+                                            f"{why}.")
+        raise MissingEvidence(acct.bundle, "evidence/organization (organization bundle with identity_center/)")
+    ic = identity_center_of(ctx.org)
+    if not ic.has_instance:
+        return None, ctx.finding(Status.NOT_APPLICABLE, resource_arn=acct.root_arn(), resource_type="AwsAccount",
+                                 evidence=[ic.ref(SSO_INSTANCES, "Instances")],
+                                 detail=f"No Identity Center instance: ListInstances in {ic.region or '?'} answered "
+                                        "none, so no person reaches this account through Identity Center.")
+    return ic, None
+
+
+def _here(ctx: CheckContext, ic: IdentityCenter) -> pd.DataFrame:
+    return ic.by_account.get(ctx.account.account_id, ic.assignments.iloc[0:0])
+
+
+def _reached(ctx: CheckContext) -> tuple[IdentityCenter, pd.DataFrame] | Finding:
+    """The Identity Center and this account's assignments, or the NOT_APPLICABLE finding when there is no
+    instance or no assignment reaches the account."""
+    ic, na = _instance(ctx)
+    if ic is None:
+        return na  # type: ignore[return-value]
+    here = _here(ctx, ic)
+    if not here.empty:
+        return ic, here
+    return ctx.finding(Status.NOT_APPLICABLE, resource_arn=ctx.account.root_arn(), resource_type="AwsAccount",
+                       evidence=[ic.ref(SSO_ASSIGNMENTS, f"AccountId={ctx.account.account_id}")],
+                       detail="No Identity Center assignment reaches this account.")
+
+
+def _people(ic: IdentityCenter, account_id: str, ps_arn: str) -> list[str]:
+    return ic.holders.get((account_id, ps_arn), [])
+
+
+def _n(count: int) -> str:
+    return f"{count} {'person' if count == 1 else 'people'}"
+
+
+def _names(items: list[str], limit: int = 10) -> str:
+    return ", ".join(items[:limit]) + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def _role_note(ctx: CheckContext, ic: IdentityCenter, ps_arn: str) -> str:
+    roles = sso_roles(ctx.account, ic)
+    found = roles.loc[roles["permission_set_arn"] == ps_arn, "role_arn"].tolist()
+    return f" IAM role in this account: {found[0]}." if found else \
+        " No AWSReservedSSO_ role of it is in this account's IAM evidence (not provisioned yet?)."
+
+
+def _access_rows(ctx: CheckContext, ic: IdentityCenter) -> Iterator[tuple[dict[str, Any], Any, list[str], str]]:
+    """(permission set row, Access, people, evidence locator) per permission set assigned in this account."""
+    by_arn = {r["arn"]: r for r in ic.permission_sets.to_dict("records")}
+    acct_id = ctx.account.account_id
+    for ps_arn in sorted(set(_here(ctx, ic)["permission_set_arn"])):
+        ps = by_arn.get(ps_arn)
+        if ps is None:
+            raise MissingEvidence(ic.bundle, f"{SSO_PERMISSION_SETS} (assigned permission set {ps_arn} not listed)")
+        memo = _ACCESS.setdefault(ctx.account, {})
+        if ps_arn not in memo:  # the admin and escalation checks share one evaluation per account
+            memo[ps_arn] = permission_set_access(ps, acct_id, ctx.account, ctx.org)
+        yield ps, memo[ps_arn], _people(ic, acct_id, ps_arn), f"PermissionSetArn={ps_arn}"
+
+
+def _evidence(ic: IdentityCenter, locator: str) -> list[dict[str, Any]]:
+    return [ic.ref(SSO_PERMISSION_SETS, locator), ic.ref(SSO_ASSIGNMENTS, locator)]
+
+
+@check("sso.permission_set.admin")
+def permission_set_admin(ctx: CheckContext) -> Iterator[Finding]:
+    got = _reached(ctx)
+    if isinstance(got, Finding):
+        yield got
+        return
+    ic, _ = got
+    for ps, acc, people, loc in _access_rows(ctx, ic):
+        if acc.level == "unknown":
+            yield ctx.error(acc.reason, resource_arn=ps["arn"], resource_type=PS_TYPE)
+            continue
+        others = [a for a in ic.accounts_of.get(ps["arn"], []) if a != ctx.account.account_id]
+        also = f" It is also assigned in {len(others)} other account(s): {_names(others)}." if others else ""
+        who = f"held by {_n(len(people))} ({_names(people)})" if people else "held by nobody (no members)"
+        if acc.level == "admin":
+            yield ctx.finding(Status.FAIL, resource_arn=ps["arn"], resource_type=PS_TYPE, evidence=_evidence(ic, loc),
+                              detail=f"Permission set {ps['name']} is administrator in this account ({acc.reason}), "
+                                     f"{who}.{also}{_role_note(ctx, ic, ps['arn'])}")
+        else:
+            yield ctx.finding(Status.PASS, resource_arn=ps["arn"], resource_type=PS_TYPE, evidence=_evidence(ic, loc),
+                              detail=f"Permission set {ps['name']} is not administrator in this account "
+                                     f"({LABELS[acc.level]}; {acc.reason}), {who}.")
+
+
+@check("sso.permission_set.privilege_escalation")
+def permission_set_escalation(ctx: CheckContext) -> Iterator[Finding]:
+    got = _reached(ctx)
+    if isinstance(got, Finding):
+        yield got
+        return
+    ic, _ = got
+    for ps, acc, people, loc in _access_rows(ctx, ic):
+        kw = {"resource_arn": ps["arn"], "resource_type": PS_TYPE, "evidence": _evidence(ic, loc)}
+        if acc.level == "unknown":
+            yield ctx.error(acc.reason, resource_arn=ps["arn"], resource_type=PS_TYPE)
+        elif acc.level == "admin":
+            yield ctx.finding(Status.NOT_APPLICABLE, **kw,
+                              detail=f"Permission set {ps['name']} is already administrator in this account "
+                                     "(see sso.permission_set.admin).")
+        elif acc.level == "escalate":
+            yield ctx.finding(Status.FAIL, **kw,
+                              detail=f"Permission set {ps['name']} holds every action of {len(acc.methods)} "
+                                     f"privilege-escalation path(s) in this account: {_names(list(acc.methods), 5)} "
+                                     f"({acc.reason}); potential, resources and prerequisites not checked; "
+                                     f"held by {_n(len(people))} ({_names(people)}).")
+        else:
+            yield ctx.finding(Status.PASS, **kw,
+                              detail=f"Permission set {ps['name']} holds no catalogued escalation path in this account "
+                                     f"({LABELS[acc.level]}; {acc.reason}).")
+
+
+def _principals(ic: IdentityCenter, rows: pd.DataFrame) -> Iterator[tuple[str, pd.DataFrame]]:
+    yield from rows.groupby("principal_arn", sort=True)
+
+
+def _label(g: pd.DataFrame) -> str:
+    r = g.iloc[0]
+    kind = "group" if r["principal_type"] == "GROUP" else "user"
+    return f"{kind} {r['principal_name']}" if not r["orphaned"] else f"deleted {kind} {r['principal_id']}"
+
+
+@check("sso.assignment.management_account")
+def management_account(ctx: CheckContext) -> Iterator[Finding]:
+    ic, na = _instance(ctx)
+    if ic is None:
+        yield na  # type: ignore[misc]
+        return
+    mgmt = ctx.org.management_account_id
+    if not mgmt:
+        raise MissingEvidence(ctx.org.bundle, "organizations/organization.json (management account id)")
+    if ctx.account.account_id != mgmt:
+        return
+    here = _here(ctx, ic)
+    ev = [ic.ref(SSO_ASSIGNMENTS, f"AccountId={mgmt}"), ic.ref(SSO_GROUPS), ic.ref(SSO_USERS)]
+    if here.empty:
+        yield ctx.finding(Status.PASS, resource_arn=ctx.account.root_arn(), resource_type="AwsAccount", evidence=ev,
+                          detail="No Identity Center assignment reaches the management account.")
+        return
+    allowed = set(ctx.settings.sso_break_glass_groups)
+    for arn, g in _principals(ic, here):
+        r = g.iloc[0]
+        sets = sorted(set(g["permission_set_name"].astype(str)))
+        people = sorted(set(ic.people.loc[(ic.people["account_id"] == mgmt) & ic.people["permission_set_arn"].isin(
+            g["permission_set_arn"]) & (ic.people["via"] == ("direct" if r["principal_type"] == "USER" else
+                                                             f"group {r['principal_name']}")), "user_name"]))
+        what = f"{_label(g)} ({_n(len(people))}: {_names(people)})" if r["principal_type"] == "GROUP" else _label(g)
+        ok = r["principal_type"] == "GROUP" and not r["orphaned"] and r["principal_name"] in allowed
+        status = Status.PASS if ok else Status.FAIL
+        why = "the named break-glass group (parameters: sso_break_glass_groups)" if ok else (
+            f"not a break-glass group ({_names(sorted(allowed)) or 'none named in sso_break_glass_groups'})")
+        yield ctx.finding(status, resource_arn=arn, resource_type=PRINCIPAL_TYPE.get(r["principal_type"], "Other"),
+                          evidence=ev, detail=f"{what[0].upper()}{what[1:]} has access to the management account "
+                                              f"through {_names(sets)}: {why}.")
+
+
+@check("sso.assignment.direct_user")
+def direct_user(ctx: CheckContext) -> Iterator[Finding]:
+    got = _reached(ctx)
+    if isinstance(got, Finding):
+        yield got
+        return
+    ic, here = got
+    users = here[here["principal_type"] == "USER"]
+    ev = [ic.ref(SSO_ASSIGNMENTS, f"AccountId={ctx.account.account_id}")]
+    if users.empty:
+        yield ctx.finding(Status.PASS, resource_arn=ctx.account.root_arn(), resource_type="AwsAccount", evidence=ev,
+                          detail=f"All {len(here)} Identity Center assignments to this account are made to groups.")
+        return
+    for arn, g in _principals(ic, users):
+        sets = sorted(set(g["permission_set_name"].astype(str)))
+        yield ctx.finding(Status.FAIL, resource_arn=arn, resource_type="AwsIdentityStoreUser", evidence=ev,
+                          detail=f"{_label(g)[0].upper()}{_label(g)[1:]} is assigned to this account directly, not "
+                                 f"through a group: {_names(sets)}.")
+
+
+@check("sso.group.empty_or_orphaned")
+def empty_or_orphaned(ctx: CheckContext) -> Iterator[Finding]:
+    got = _reached(ctx)
+    if isinstance(got, Finding):
+        yield got
+        return
+    ic, here = got
+    ev = [ic.ref(SSO_ASSIGNMENTS, f"AccountId={ctx.account.account_id}"), ic.ref(SSO_GROUPS), ic.ref(SSO_USERS)]
+    for arn, g in _principals(ic, here):
+        r = g.iloc[0]
+        sets = _names(sorted(set(g["permission_set_name"].astype(str))))
+        rtype = PRINCIPAL_TYPE.get(r["principal_type"], "Other")
+        if r["orphaned"]:
+            yield ctx.finding(Status.FAIL, resource_arn=arn, resource_type=rtype, evidence=ev,
+                              detail=f"The assignment of {sets} names {r['principal_type'].lower()} "
+                                     f"{r['principal_id']}, which no longer exists in the Identity Store.")
+        elif r["principal_type"] == "GROUP":
+            status = Status.FAIL if int(r["members"]) == 0 else Status.PASS
+            yield ctx.finding(status, resource_arn=arn, resource_type=rtype, evidence=ev,
+                              detail=f"Group {r['principal_name']} ({int(r['members'])} member(s)) is assigned {sets}"
+                                     + (" but has no members." if status is Status.FAIL else "."))
+
+
+def _home(ctx: CheckContext) -> IdentityCenter | None:
+    ic, _ = _instance(ctx)
+    return ic if ic is not None and ctx.account.account_id == ic.home_account_id else None
+
+
+@check("sso.permission_set.session_duration")
+def session_duration(ctx: CheckContext) -> Iterator[Finding]:
+    ic = _home(ctx)
+    if ic is None:
+        return
+    limit = ctx.thresholds.sso_max_session_hours
+    for ps in ic.permission_sets.to_dict("records"):
+        ev = [ic.ref(SSO_PERMISSION_SETS, f"PermissionSetArn={ps['arn']}.SessionDuration")]
+        hours = ps["session_hours"]
+        if hours is None or pd.isna(hours):
+            yield ctx.error(f"session duration {ps['session_duration']!r} of {ps['name']} is not an ISO-8601 "
+                            "duration", resource_arn=ps["arn"], resource_type=PS_TYPE)
+            continue
+        over = hours > limit
+        yield ctx.finding(Status.FAIL if over else Status.PASS, resource_arn=ps["arn"], resource_type=PS_TYPE,
+                          evidence=ev, detail=f"Permission set {ps['name']} allows sessions of "
+                                              f"{ps['session_duration']} ({hours:g} h), "
+                                              f"{'more than' if over else 'within'} the limit of {limit:g} h.")
+
+
+def wildcard_statements(doc: dict[str, Any]) -> list[str]:
+    """Allow statements that grant a whole service or everything (``*``, ``svc:*``, any ``NotAction``) on
+    every resource (``Resource`` ``*`` or any ``NotResource``), as ``Sid``/index: action summary."""
+    out = []
+    for i, st in enumerate(parse_policy(doc).statements):
+        if not st.is_allow:
+            continue
+        broad = [a for a in st.actions if a == "*" or a.endswith(":*")]
+        every = "*" in st.resources or bool(st.not_resources)
+        if every and (broad or st.not_actions):
+            what = ", ".join(broad) if broad else f"NotAction {', '.join(st.not_actions)}"
+            out.append(f"{st.sid or f'statement {i}'}: {what}")
+    return out
+
+
+@check("sso.permission_set.inline_wildcards")
+def inline_wildcards(ctx: CheckContext) -> Iterator[Finding]:
+    ic = _home(ctx)
+    if ic is None:
+        return
+    for ps in ic.permission_sets.to_dict("records"):
+        ev = [ic.ref(SSO_PERMISSION_SETS, f"PermissionSetArn={ps['arn']}.InlinePolicy")]
+        kw = {"resource_arn": ps["arn"], "resource_type": PS_TYPE}
+        if ps["inline_error"]:
+            yield ctx.error(f"{ps['name']}: {ps['inline_error']}", **kw)
+            continue
+        if not ps["inline"]:
+            yield ctx.finding(Status.PASS, **kw, evidence=ev,
+                              detail=f"Permission set {ps['name']} has no inline policy.")
+            continue
+        try:
+            bad = wildcard_statements(ps["inline"])
+        except PolicyError as exc:
+            yield ctx.error(f"inline policy of {ps['name']} is malformed ({exc})", **kw)
+            continue
+        yield ctx.finding(Status.FAIL if bad else Status.PASS, **kw, evidence=ev,
+                          detail=f"The inline policy of {ps['name']} " + (
+                              f"allows wildcard actions on every resource: {'; '.join(bad)}." if bad
+                              else "names no whole-service or '*' action on every resource."))
