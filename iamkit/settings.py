@@ -33,6 +33,7 @@ class Thresholds(_Strict):
     password_min_length: int = Field(14, ge=6, le=128)
     password_reuse_prevention: int = Field(24, ge=1, le=24)
     password_max_age_days: int = Field(90, ge=1)
+    unused_role_days: int = Field(90, ge=1)
 
 
 class Settings(_Strict):
@@ -50,6 +51,8 @@ class Settings(_Strict):
     fail_on: Literal["critical", "high", "medium", "low", "informational", "never"] = "never"
     pdf: bool = True
     exceptions_file: str | None = None
+    guardrail_allowed_regions: list[str] = Field(default_factory=list)
+    guardrail_protected_roles: list[str] = Field(default_factory=lambda: ["OrganizationAccountAccessRole"])
 
     @field_validator("trusted_account_ids", "accounts")
     @classmethod

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from iamkit.checks import (  # noqa: F401  (importing a module registers its checks)
     cross_account,
+    guardrails,
     mfa,
     passwords,
     privilege,

@@ -73,7 +73,8 @@ def _org_bundle(tmp_path, scps=True, guard=True):  # noqa: ANN001, ANN201
                                                '"Action":"*","Resource":"*"}]}'},
             {"PolicySummary": deny, "Content": '{"Version":"2012-10-17","Statement":[{"Effect":"Deny",'
                                                '"Action":"organizations:LeaveOrganization","Resource":"*"}]}'}],
-        "organizations/targets.json": {"p-FullAWSAccess": [{"TargetId": "r-root", "Type": "ROOT"}],
+        "organizations/targets.json": {"p-FullAWSAccess": [{"TargetId": t, "Type": "X"} for t in (  # as AWS: every
+                                           "r-root", "ou-work", "ou-prod", "123456789012", ACCT, ORG_ACCT)],  # level
                                        "p-deny1": [{"TargetId": "ou-work", "Type": "ORGANIZATIONAL_UNIT"}] if guard
                                        else []},
     }
@@ -153,11 +154,13 @@ def test_scp_chain_guardrails(tmp_path):
     got = _scp(run(tmp_path / "a", {}, org=_org_bundle(tmp_path / "o1")))
     assert got["org.account.member"].status == Status.PASS
     assert got["org.scp.enabled"].status == Status.PASS
-    g = got["org.scp.guardrails_present"]
-    assert g.status == Status.PASS and "deny-leave" in g.detail and "OU /Workloads: deny-leave" in g.detail
+    g = got["org.scp.guardrails_present"]  # the summary of the evaluated guardrails (tests/checks/test_guardrails.py)
+    assert g.status == Status.FAIL and "1 of 11 catalogued guardrails are enforced" in g.detail
+    assert "OU /Workloads: FullAWSAccess, deny-leave" in g.detail and "enforced: leave_organization" in g.detail
+    assert got["org.scp.guardrail.leave_organization"].status == Status.PASS
     got = _scp(run(tmp_path / "b", {}, org=_org_bundle(tmp_path / "o2", guard=False)))
     assert got["org.scp.guardrails_present"].status == Status.FAIL
-    assert "Only FullAWSAccess" in got["org.scp.guardrails_present"].detail
+    assert "0 of 11 catalogued guardrails" in got["org.scp.guardrails_present"].detail
     got = _scp(run(tmp_path / "c", {}, org=_org_bundle(tmp_path / "o3", scps=False)))
     assert got["org.scp.enabled"].status == Status.FAIL
     assert got["org.scp.guardrails_present"].status == Status.FAIL
@@ -174,7 +177,8 @@ def test_scp_management_account_and_standalone(tmp_path):
     assert got["org.scp.enabled"].status == Status.NOT_APPLICABLE
     assert got["org.scp.guardrails_present"].status == Status.NOT_APPLICABLE
     got = _scp(run(tmp_path / "u", {}))  # nothing known about the organization
-    assert {k: f.status for k, f in got.items()} == {"org.account.member": Status.ERROR,
+    assert {k: f.status for k, f in got.items() if not k.startswith("org.scp.guardrail.")} == {
+                                                     "org.account.member": Status.ERROR,
                                                      "org.scp.enabled": Status.ERROR,
                                                      "org.scp.guardrails_present": Status.ERROR,
                                                      "org.root.centralized_management": Status.ERROR}
