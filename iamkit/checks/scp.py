@@ -19,6 +19,7 @@ from iamkit.checks.registry import CheckContext, check
 from iamkit.findings import Finding, Status
 from iamkit.model import MissingEvidence
 
+
 def _org_or_raise(ctx: CheckContext):  # noqa: ANN202
     if ctx.org is None:
         raise MissingEvidence(ctx.account.bundle, "evidence/organization (organization bundle)")
