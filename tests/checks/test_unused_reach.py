@@ -102,6 +102,9 @@ def test_unused_access_findings_per_principal(tmp_path):
     assert got[role_arn].status == Status.FAIL and "UnusedIAMRole, UnusedPermission (2 active findings" \
         in got[role_arn].detail
     assert got[role_arn].resource_type == "AwsIamRole" and got[user_arn].resource_type == "AwsIamUser"
+    # unused-access findings are not external-access findings
+    active = run(tmp_path / "b", files, "accessanalyzer.active_findings")
+    assert [(f.status, f.resource_arn) for f in active] == [(Status.PASS, f"arn:aws:iam::{ACCT}:root")]
 
 
 def test_unused_access_analyzer_without_findings_passes(tmp_path):
