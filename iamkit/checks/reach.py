@@ -265,7 +265,7 @@ def reach_table(ctx: CheckContext) -> pd.DataFrame:
     """One row per (role of this account, trusted principal outside the account): role_arn, role_name, principal,
     kind, scope, conditions, admin, externally_reachable, chain."""
     acct, g = ctx.account, graph(ctx)
-    admin = _admin_roles(acct)
+    admin = admin_roles(acct)
     rows = []
     for arn, name in zip(acct.roles["arn"], acct.roles["role_name"], strict=True):
         for t in g.trust.get(arn, []):
@@ -278,7 +278,7 @@ def reach_table(ctx: CheckContext) -> pd.DataFrame:
                                        "externally_reachable", "chain"])
 
 
-def _admin_roles(acct: AccountModel) -> set[str]:
+def admin_roles(acct: AccountModel) -> set[str]:
     pa = principal_admin(acct)
     roles = acct.roles
     skip = set(roles.loc[roles["is_service_linked"] | roles["is_sso_provisioned"], "arn"])
@@ -289,7 +289,7 @@ def _admin_roles(acct: AccountModel) -> set[str]:
 @check("iam.role.external_admin_reach")
 def external_admin_reach(ctx: CheckContext) -> Iterator[Finding]:
     acct = ctx.account
-    admin = _admin_roles(acct)
+    admin = admin_roles(acct)
     if not admin:
         yield ctx.finding(Status.PASS, resource_arn=acct.root_arn(), resource_type="AwsAccount",
                           evidence=[acct.ref(AUTHORIZATION_DETAILS, "RoleDetailList")],
