@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import json
 import threading
+import weakref
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -45,7 +46,8 @@ from iamkit.checks.privilege import principal_admin
 from iamkit.checks.registry import CheckContext, check
 from iamkit.findings import Finding, Status
 from iamkit.model import AUTHORIZATION_DETAILS, AccountModel
-from iamkit.policy import PolicyError, TrustEntry, analyze_trust_policy
+from iamkit.policy import PolicyError, TrustEntry, analyze_trust_policy, parse_policies
+from iamkit.policy.actions import matches
 from iamkit.policy.evaluate import Decision, evaluate
 
 POSITIVE_OPS = ("stringequals", "stringlike", "stringequalsignorecase", "foranyvalue:stringequals",
@@ -128,10 +130,10 @@ def classify(role_arn: str, account_id: str, doc: dict[str, Any], org_id: str,
 
 # -- identity side ----------------------------------------------------------------------------------------
 class _Identity:
-    """Identity policies and boundary of the roles of one account, on demand."""
+    """Identity policies and boundary of the roles of one account, on demand. Roles sharing the same policies
+    share one answer: decisions are cached per (policy set, boundary, target)."""
 
     def __init__(self, acct: AccountModel) -> None:
-        self.acct = acct
         self._policies = dict(zip(acct.policies["arn"], acct.policies["document"], strict=True))
         inline = acct.inline_policies
         self._inline: dict[str, list[Any]] = {}
@@ -140,6 +142,8 @@ class _Identity:
         roles = acct.roles
         self._attached = dict(zip(roles["arn"], roles["attached_policy_arns"], strict=True))
         self._boundary = dict(zip(roles["arn"], roles["permissions_boundary_arn"], strict=True))
+        self._may: dict[str, bool] = {}
+        self.decided: dict[tuple[str, str], bool] = {}
 
     def documents(self, role_arn: str) -> tuple[list[Any], Any]:
         docs = [self._policies[a] for a in self._attached.get(role_arn, []) if a in self._policies]
@@ -147,19 +151,44 @@ class _Identity:
         b = self._boundary.get(role_arn)
         return docs, (self._policies.get(b) if isinstance(b, str) else None)
 
+    def key(self, role_arn: str) -> str:
+        inline = json.dumps(self._inline.get(role_arn, []), sort_keys=True) if role_arn in self._inline else ""
+        return f"{sorted(self._attached.get(role_arn, []))}|{self._boundary.get(role_arn)}|{inline}"
+
+    def may_assume(self, role_arn: str, key: str) -> bool:
+        """False only when no Allow statement of the role's policies names ``sts:AssumeRole`` (a pre-filter)."""
+        if key not in self._may:
+            docs, _ = self.documents(role_arn)
+            try:
+                sts = [st for d in parse_policies(docs) for st in d.statements if st.is_allow]
+            except PolicyError:
+                self._may[key] = True  # the evaluator decides (and over-reports) below
+            else:
+                self._may[key] = any(any(matches(p, "sts:AssumeRole") for p in st.actions) if st.actions
+                                     else not any(matches(p, "sts:AssumeRole") for p in st.not_actions)
+                                     for st in sts)
+        return self._may[key]
+
 
 def can_assume(identity: _Identity, source: str, target: str) -> bool:
     """Do the identity policies (and boundary) of role ``source`` allow ``sts:AssumeRole`` on ``target``
-    (conditionally counts)? The one call into the evaluator; switch evaluators here."""
-    docs, boundary = identity.documents(source)
-    try:
-        return evaluate(docs, "sts:AssumeRole", target, boundary=boundary) is not Decision.DENIED
-    except PolicyError:
-        return True  # cannot tell: count the edge (over-report, never hide a path)
+    (conditionally counts)? The one call into the evaluator; switch evaluators here. A malformed policy
+    counts as allowing (over-report, never hide a path)."""
+    key = identity.key(source)
+    if not identity.may_assume(source, key):
+        return False
+    if (key, target) not in identity.decided:
+        docs, boundary = identity.documents(source)
+        try:
+            allowed = evaluate(docs, "sts:AssumeRole", target, boundary=boundary) is not Decision.DENIED
+        except PolicyError:
+            allowed = True
+        identity.decided[(key, target)] = allowed
+    return identity.decided[(key, target)]
 
 
 # -- the organization graph -------------------------------------------------------------------------------
-_CACHE: dict[tuple[int, tuple[str, ...]], Graph] = {}
+_CACHE: weakref.WeakKeyDictionary[Any, dict[tuple[str, ...], Graph]] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
 
 
@@ -174,17 +203,18 @@ def _models(ctx: CheckContext) -> dict[str, AccountModel]:
 
 
 def graph(ctx: CheckContext) -> Graph:
-    """The reach graph over every account bundle of the run (one per organization model and set of bundles)."""
+    """The reach graph over every account bundle of the run: built once per organization model (or account
+    model, without organization evidence) and set of bundles."""
+    owner = ctx.org if ctx.org is not None else ctx.account
     models = _models(ctx)
-    key = (id(ctx.org) if ctx.org is not None else id(ctx.account), tuple(sorted(models)))
+    key = tuple(sorted(str(m.bundle.path) for m in models.values()))
     with _LOCK:
-        if key in _CACHE:
-            return _CACHE[key]
+        found = _CACHE.get(owner, {}).get(key)
+    if found is not None:
+        return found
     g = _build(ctx, models)
     with _LOCK:
-        if len(_CACHE) > 8:
-            _CACHE.clear()
-        _CACHE[key] = g
+        _CACHE.setdefault(owner, {})[key] = g
     return g
 
 

@@ -219,3 +219,22 @@ def test_reach_table_lists_who_outside_can_assume(tmp_path):
     assert sorted(zip(t["principal"], t["scope"], strict=True)) == [
         (f"arn:aws:iam::{OUTSIDE}:root", "external"), ("config.amazonaws.com", "service")]
     assert t["externally_reachable"].all() and not t["admin"].any()
+
+
+def test_notaction_allow_counts_as_a_hop_and_a_boundary_cuts_it(tmp_path):
+    entry = role("entry", trust({"AWS": "*"}), inline={"broad": {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "NotAction": ["iam:*", "organizations:*"], "Resource": "*"}]}})
+    admin = role("admin", trust({"AWS": f"arn:aws:iam::{ACCT}:root"}), inline={"all": ADMIN_DOC})
+    got = _reach(tmp_path / "a", {ACCT: [entry, admin], MGMT: []}, members=(ACCT,))
+    assert got[f"arn:aws:iam::{ACCT}:role/admin"].status == Status.FAIL
+    # a permissions boundary without sts:AssumeRole stops the hop
+    bounded = dict(entry, PermissionsBoundary={"PermissionsBoundaryType": "Policy",
+                                               "PermissionsBoundaryArn": f"arn:aws:iam::{ACCT}:policy/s3only"})
+    from tests.checks.helpers import managed
+    b = Bundle(write_bundle(tmp_path / "b" / "ev" / ACCT, {GAAD: gaad(
+        roles=[bounded, admin], policies=[managed(f"arn:aws:iam::{ACCT}:policy/s3only", allow("s3:*"), 1)])}))
+    m = Bundle(write_bundle(tmp_path / "b" / "ev" / MGMT, {GAAD: gaad()}, account_id=MGMT))
+    found = assess([b, m], load_settings(), _org(tmp_path / "b", [ACCT]))
+    f = next(x for x in found if x.check_id == "iam.role.external_admin_reach"
+             and x.resource_arn == f"arn:aws:iam::{ACCT}:role/admin")
+    assert f.status == Status.PASS
