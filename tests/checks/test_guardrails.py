@@ -62,7 +62,7 @@ def test_catalog_names_every_guardrail_of_the_issue():
     assert [g.name for g in catalog()] == [
         "leave_organization", "protect_cloudtrail", "protect_guardduty", "protect_config", "protect_securityhub",
         "protect_access_analyzer", "deny_root_user", "region_restriction", "deny_iam_users",
-        "protect_security_roles", "s3_block_public_access"]
+        "protect_security_roles", "protect_block_public_access"]
     assert all(g.requests for g in catalog())
 
 
