@@ -2,6 +2,13 @@
 
     .venv/bin/python benchmarks/assess.py [--users N] [--roles N] [--keep DIR]
 
+Then the least-privilege analyses alone, each timed in one child process with the organization bundle
+(a root > 3 OUs > account chain with a guardrail baseline, a region restriction with NotAction and an exemption
+through aws:PrincipalArn): the 11 SCP guardrails, iam.role.unused, Access Analyzer unused access, and the
+cross-account reach graph with iam.role.external_admin_reach (every 25th role trusts its own account, every
+50th holds a NotAction policy that allows sts:AssumeRole, so chains exist). Wall time per analysis and the
+child's peak RSS after it are printed.
+
 The bundle is written with BundleWriter (GAAD, credential report, password policy, virtual MFA devices,
 providers, server certificates, Access Analyzer for 4 regions, CloudTrail root events, organization
 features). Users sit in groups, a share have direct and inline policies, keys of every age; roles trust
@@ -111,11 +118,19 @@ def build(dest: Path, n_users: int, n_roles: int, seed: int = 7) -> Path:
         else:
             trust = trusts[i % len(trusts)]
         path = "/aws-service-role/" if i % 50 == 0 else "/"
+        last_used = {"LastUsedDate": ago(rnd.randint(0, 400)), "Region": "us-east-1"} if i % 3 else {}
+        if i % 25 == 3:  # trusts its own account: a hop for any role allowed sts:AssumeRole on it
+            trust = doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCT}:root"},
+                         "Action": "sts:AssumeRole"})
         roles.append({"RoleName": f"role{i:05d}", "RoleId": f"AROA{i:016d}",
                       "Arn": f"arn:aws:iam::{ACCT}:role{path}role{i:05d}", "Path": path, "CreateDate": ago(500),
-                      "AssumeRolePolicyDocument": trust, "InstanceProfileList": [], "Tags": [], "RoleLastUsed": {},
+                      "AssumeRolePolicyDocument": trust, "InstanceProfileList": [], "Tags": [],
+                      "RoleLastUsed": last_used,
                       "AttachedManagedPolicies": [{"PolicyName": f"p{i % 200}",
-                                                   "PolicyArn": f"arn:aws:iam::{ACCT}:policy/p{i % 200}"}],
+                                                   "PolicyArn": f"arn:aws:iam::{ACCT}:policy/p{i % 200}"}]
+                      + ([{"PolicyName": "AdministratorAccess", "PolicyArn": admin}] if i % 500 == 28 else [])
+                      + ([{"PolicyName": "p0", "PolicyArn": f"arn:aws:iam::{ACCT}:policy/p0"}] if i % 100 == 12
+                         else []),  # trusted by an unknown account and allowed sts:AssumeRole: chain entries
                       "RolePolicyList": [{"PolicyName": "own", "PolicyDocument": doc(
                           {"Effect": "Allow", "Action": "sqs:SendMessage",
                            "Resource": f"arn:aws:sqs:us-east-1:{ACCT}:q{i}"})}] if i % 10 == 0 else []})
@@ -146,6 +161,74 @@ def build(dest: Path, n_users: int, n_roles: int, seed: int = 7) -> Path:
                     regions=REGIONS, collected_at=NOW)
 
 
+ORG_MGMT = "999900001111"
+
+
+def build_org(dest: Path) -> Path:
+    """Organization bundle: root > Workloads > Prod > Team > ACCT, FullAWSAccess on every level, guardrails."""
+    full = doc({"Effect": "Allow", "Action": "*", "Resource": "*"})
+    baseline = doc({"Sid": "Leave", "Effect": "Deny", "Action": "organizations:LeaveOrganization", "Resource": "*"},
+                   {"Sid": "Trail", "Effect": "Deny", "Action": ["cloudtrail:StopLogging", "cloudtrail:DeleteTrail"],
+                    "Resource": "*"},
+                   {"Sid": "Root", "Effect": "Deny", "Action": "*", "Resource": "*",
+                    "Condition": {"StringLike": {"aws:PrincipalArn": "arn:aws:iam::*:root"}}},
+                   {"Sid": "Users", "Effect": "Deny", "Action": ["iam:CreateUser", "iam:CreateAccessKey"],
+                    "Resource": "*", "Condition": {"ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/OrgAdmin"}}})
+    regions = doc({"Effect": "Deny", "NotAction": ["iam:*", "organizations:*", "sts:*"], "Resource": "*",
+                   "Condition": {"StringNotEquals": {"aws:RequestedRegion": REGIONS}}})
+    levels = ["r-root", "ou-work", "ou-prod", "ou-team", ACCT]
+    pols = [("p-FullAWSAccess", "FullAWSAccess", full, levels), ("p-baseline01", "Baseline", baseline, ["ou-work"]),
+            ("p-regions001", "Regions", regions, ["ou-prod"])]
+    w = BundleWriter(dest, account_id=ORG_MGMT, scope="organization", source="offline")
+    w.write_json("organizations/organization.json", {"Organization": {"Id": "o-bench", "MasterAccountId": ORG_MGMT}})
+    w.write_json("organizations/roots.json", {"Roots": [{"Id": "r-root", "Name": "Root", "PolicyTypes": [
+        {"Type": "SERVICE_CONTROL_POLICY", "Status": "ENABLED"}]}]})
+    w.write_json("organizations/ous.json", [{"Id": "ou-work", "Name": "Workloads", "ParentId": "r-root"},
+                                            {"Id": "ou-prod", "Name": "Prod", "ParentId": "ou-work"},
+                                            {"Id": "ou-team", "Name": "Team", "ParentId": "ou-prod"}])
+    w.write_json("organizations/accounts.json", {"Accounts": [
+        {"Id": ORG_MGMT, "Name": "mgmt", "Status": "ACTIVE", "ParentId": "r-root"},
+        {"Id": ACCT, "Name": "bench", "Status": "ACTIVE", "ParentId": "ou-team"}]})
+    w.write_json("organizations/policies.json", [
+        {"PolicySummary": {"Id": i, "Name": n, "Type": "SERVICE_CONTROL_POLICY", "AwsManaged": i == "p-FullAWSAccess"},
+         "Content": json.dumps(d)} for i, n, d, _ in pols])
+    w.write_json("organizations/targets.json", {i: [{"TargetId": t, "Type": "X"} for t in ts] for i, _, _, ts in pols})
+    return w.finish(caller_identity={"Account": ORG_MGMT, "Arn": f"arn:aws:iam::{ORG_MGMT}:user/bench",
+                                     "UserId": "AIDA"}, regions=REGIONS, collected_at=NOW,
+                    extra={"organization_id": "o-bench", "management_account_id": ORG_MGMT})
+
+
+def leastpriv_child(bundle: Path, org_bundle: Path) -> None:
+    """In this (child) process: time each least-privilege analysis; print one line each."""
+    from iamkit.checks import account_model, guardrails, org_model, reach, unused
+    from iamkit.checks.registry import CheckContext
+    from iamkit.evidence import Bundle
+    from iamkit.settings import load_settings
+
+    settings = load_settings()
+    b = Bundle(bundle)
+    org = org_model(Bundle(org_bundle), [b])
+    ctx = CheckContext(account_model(b, settings, org), settings, org)
+
+    def reach_check() -> object:
+        ctx.check_id = "iam.role.external_admin_reach"
+        return list(reach.external_admin_reach(ctx))
+
+    steps = [("model tables (GAAD users, roles, policies, trust)",
+              lambda: (ctx.account.users, ctx.account.roles, ctx.account.policies, ctx.account.trust)),
+             ("SCP guardrails (11 guardrails, 27 requests)", lambda: guardrails.account_verdicts(ctx)),
+             ("iam.role.unused", lambda: unused.role_usage(ctx)),
+             ("Access Analyzer unused access", lambda: unused.unused_findings(ctx)),
+             ("reach graph + iam.role.external_admin_reach", reach_check)]
+    for name, fn in steps:
+        t0 = time.perf_counter()
+        out = fn()
+        wall = time.perf_counter() - t0
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        size = len(out) if isinstance(out, list | dict) else ""
+        print(f"    {name:<52} wall {wall:6.2f} s  peak RSS {peak:6.0f} MB  {size}")
+
+
 def run_assess(bundle: Path, out: Path) -> tuple[float, float, float, str]:
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     before = r0.ru_maxrss
@@ -165,7 +248,11 @@ def main() -> None:
     ap.add_argument("--users", type=int, default=10_000)
     ap.add_argument("--roles", type=int, default=10_000)
     ap.add_argument("--keep", type=Path, help="write the bundles here instead of a temporary folder")
+    ap.add_argument("--leastpriv-child", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.leastpriv_child:
+        leastpriv_child(*args.leastpriv_child)
+        return
     root = args.keep or Path(tempfile.mkdtemp(prefix="iamkit-bench-assess-"))
     for scale in (0.5, 1.0):
         u, r = int(args.users * scale), int(args.roles * scale)
@@ -179,6 +266,13 @@ def main() -> None:
               f"iamkit assess: wall {wall:6.1f} s, CPU {cpu:6.1f} s, peak RSS {peak:7.0f} MB, {findings} findings")
         print(f"    {summary}")
     print("(peak RSS is the largest child so far: the 1.0x row is the full-size run)")
+    org = build_org(root / "organization")
+    print(f"least-privilege analyses, {u} users {r} roles, organization chain of 5 levels (one child process):")
+    proc = subprocess.run([sys.executable, __file__, "--leastpriv-child", str(bundle), str(org)],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"least-privilege analyses failed: {proc.stderr}")
+    print(proc.stdout.rstrip())
 
 
 if __name__ == "__main__":

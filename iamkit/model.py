@@ -637,6 +637,8 @@ class OrgModel:
         self.features_ref: dict[str, Any] | None = None
         #: region -> ARNs of ACTIVE organization-wide analyzers seen in any account bundle of the run
         self.org_analyzers: dict[str, list[str]] = {}
+        #: account id -> bundle of every account assessed with this organization (cross-account reach)
+        self.account_bundles: dict[str, Bundle] = {}
 
     @property
     def management_account_id(self) -> str:

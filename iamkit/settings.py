@@ -34,6 +34,7 @@ class Thresholds(_Strict):
     password_reuse_prevention: int = Field(24, ge=1, le=24)
     password_max_age_days: int = Field(90, ge=1)
     sso_max_session_hours: float = Field(8, gt=0, le=12)
+    unused_role_days: int = Field(90, ge=1)
 
 
 class ReportInfo(_Strict):
@@ -62,6 +63,8 @@ class Settings(_Strict):
     exceptions_file: str | None = None
     #: assess evidence whose files no longer match their manifest (--allow-modified); every output says so
     allow_modified_evidence: bool = False
+    guardrail_allowed_regions: list[str] = Field(default_factory=list)
+    guardrail_protected_roles: list[str] = Field(default_factory=lambda: ["OrganizationAccountAccessRole"])
 
     @field_validator("trusted_account_ids", "accounts")
     @classmethod

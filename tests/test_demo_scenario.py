@@ -51,12 +51,16 @@ def test_every_planned_check_has_a_fail_and_a_compliant_counterpart():
         "iam.role.oidc_trust_unrestricted", "iam.role.service_trust_confused_deputy",
         "accessanalyzer.enabled_all_regions", "org.scp.guardrails_present", "iam.policy.full_admin_attached",
         "iam.user.direct_policies", "iam.support_role",
+        "iam.role.unused", "iam.role.external_admin_reach", "org.scp.guardrail.protect_cloudtrail",
+        "org.scp.guardrail.deny_iam_users", "org.scp.guardrail.leave_organization",
     }
     for check in planned:
         assert {"FAIL", "PASS"} <= seen.get(check, set()), check
     assert seen["accessanalyzer.active_findings"] == {"FAIL"}
     assert seen["iam.identity.federation"] == {"MANUAL"}
     assert seen["iam.cloudshell_full_access"] == {"FAIL"}
+    assert seen["accessanalyzer.unused_access"] == {"FAIL", "NOT_APPLICABLE"}
+    assert {"PASS", "FAIL", "NOT_APPLICABLE"} <= seen["org.scp.guardrail.region_restriction"]
 
 
 def test_management_root_without_mfa_stays_a_fail():

@@ -106,5 +106,6 @@ def test_org_model_chain(tmp_path):
     assert org.management_account_id == "123456789012" and org.organization_id == "o-abc123"
     assert org.account_chain(ACCT) == ["r-root", "ou-work", "ou-prod", ACCT]
     chain = org.scp_chain(ACCT)
-    assert [[p["name"] for p in level] for level in chain] == [["FullAWSAccess"], ["deny-leave"], [], []]
+    assert [[p["name"] for p in level] for level in chain] == [  # FullAWSAccess on every level, as AWS keeps it
+        ["FullAWSAccess"], ["FullAWSAccess", "deny-leave"], ["FullAWSAccess"], ["FullAWSAccess"]]
     assert dict(zip(org.accounts["id"], org.accounts["ou_path"], strict=True))[ACCT] == "/Workloads/Prod"

@@ -29,6 +29,10 @@ READ_ONLY_EXCEPTIONS = frozenset({("iam", "GenerateCredentialReport"), ("sts", "
 #: botocore service names whose IAM action prefix differs
 _IAM_PREFIX = {"accessanalyzer": "access-analyzer", "sso-admin": "sso"}
 
+#: operations authorized by an IAM action of another name (ListFindingsV2: "ListFindings and ListFindingsV2 both
+#: use access-analyzer:ListFindings in the Action element of an IAM policy statement", API Reference)
+_IAM_ACTION = {("accessanalyzer", "ListFindingsV2"): "access-analyzer:ListFindings"}
+
 #: operations that need no IAM permission at all
 _NO_PERMISSION = frozenset({("sts", "GetCallerIdentity")})
 
@@ -81,7 +85,7 @@ def iam_action(op: Operation) -> str:
     if op in _AUTHORIZED_BY:
         return _AUTHORIZED_BY[op]
     service, name = op
-    return f"{_IAM_PREFIX.get(service, service)}:{name}"
+    return _IAM_ACTION.get(op) or f"{_IAM_PREFIX.get(service, service)}:{name}"
 
 
 def policy_document(ops: Iterable[Operation], *, include_assume_role: bool = True) -> dict[str, Any]:

@@ -15,13 +15,16 @@ from collections.abc import Iterable
 from iamkit.checks import (  # noqa: F401  (importing a module registers its checks)
     cross_account,
     escalation,
+    guardrails,
     identity_center,
     mfa,
     passwords,
     privilege,
+    reach,
     root,
     rotation,
     scp,
+    unused,
 )
 from iamkit.checks.registry import CheckContext, registered, run_check
 from iamkit.evidence import Bundle
@@ -62,6 +65,7 @@ def org_model(org_bundle: Bundle | OrgModel | None, accounts: Iterable[Bundle] =
         org.features = list(org.bundle.json(ORG_BUNDLE_FEATURES).get("EnabledFeatures") or [])
         org.features_ref = org.bundle.ref(ORG_BUNDLE_FEATURES, "EnabledFeatures")
     for b in accounts:
+        org.account_bundles.setdefault(b.account_id, b)
         if org.features is None and b.account_id == org.management_account_id and b.has(ORGANIZATIONS_FEATURES):
             org.features = list(b.json(ORGANIZATIONS_FEATURES).get("EnabledFeatures") or [])
             org.features_ref = b.ref(ORGANIZATIONS_FEATURES, "EnabledFeatures")

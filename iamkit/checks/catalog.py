@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from iamkit.checks.guardrails import catalog as guardrail_catalog
 from iamkit.checks.registry import AREA_TITLES, AREAS, metadata
 
 CR = "`iam/credential_report.csv` (+ `.json` GeneratedTime)"
@@ -157,10 +158,30 @@ DETAILS: dict[str, tuple[str, str, str, str]] = {
         "PASS/FAIL by the root's SERVICE_CONTROL_POLICY type; NOT_APPLICABLE for a standalone account; ERROR "
         "without the organization bundle.", ""),
     "org.scp.guardrails_present": (
-        "organization bundle: accounts (parents), OUs, SCPs, targets", ROOT,
-        "Walks root -> OUs -> account; FAIL when nothing but FullAWSAccess applies (or SCPs are off); PASS "
-        "naming the guardrails and the chain; NOT_APPLICABLE for the management account (SCPs never apply) "
-        "and standalone accounts.", ""),
+        "organization bundle: accounts (parents), OUs, SCPs, targets; the guardrail catalog", ROOT,
+        "Summary of the org.scp.guardrail.* verdicts: PASS when every catalogued guardrail is enforced, FAIL "
+        "naming those that are not (and the chain), ERROR when one could not be evaluated; NOT_APPLICABLE for "
+        "the management account (SCPs never apply) and standalone accounts; ERROR without organization "
+        "evidence.", "`guardrail_allowed_regions`, `guardrail_protected_roles`"),
+    "iam.role.external_admin_reach": (
+        f"{GAAD} of every account bundle of the run (trust, identity policies, boundaries); organization "
+        "accounts", "role ARN (admin-equivalent roles; root ARN when there are none)",
+        "FAIL when a principal outside the organization (anyone, an outside account, an identity provider) "
+        "reaches the role directly or through role assumptions inside the organization, naming the shortest "
+        "chain; ERROR when it can be reached from an organization account without evidence in the run; PASS "
+        "otherwise.", ""),
+    "accessanalyzer.unused_access": (
+        "`access_analyzer/<region>.json` (unused-access analyzers, ListFindingsV2 filtered on the unused finding "
+        "types)", "principal ARN (with active unused findings); root ARN per analyzer without any",
+        "FAIL per principal with ACTIVE UnusedIAMRole/UnusedIAMUserAccessKey/UnusedIAMUserPassword/"
+        "UnusedPermission findings; PASS per analyzer without; NOT_APPLICABLE when no unused-access analyzer is "
+        "active in any collected region; ERROR when that cannot be told (evidence missing).", ""),
+    "iam.role.unused": (
+        f"{GAAD} `RoleLastUsed.LastUsedDate`, `CreateDate`", "role ARN (every role)",
+        "Whole days since last use (never used: since creation); FAIL at the limit or more (90 days -> FAIL, 89 "
+        "-> PASS), PASS below (a never-used role younger than the limit: too new to judge); NOT_APPLICABLE for "
+        f"service-linked roles; ERROR for a never-used role without CreateDate; {ERR_GAAD}.",
+        "`unused_role_days` (90)"),
     "iam.policy.full_admin_attached": (
         f"{GAAD} managed (default version) and inline policies", "policy ARN; principal ARN for inline policies",
         "FAIL for an attached policy with Allow `*` on `*` or admin-equivalent statements (NotAction tricks); "
@@ -177,6 +198,19 @@ DETAILS: dict[str, tuple[str, str, str, str]] = {
         f"{GAAD}", "`arn:<partition>:iam::aws:policy/AWSCloudShellFullAccess`",
         "FAIL listing the holders; PASS when nobody holds it.", ""),
 }
+
+DETAILS.update({
+    f"org.scp.guardrail.{g.name}": (
+        "organization bundle: accounts (parents), OUs, SCP contents and targets; `iamkit/checks/guardrails.yaml` "
+        f"requests: {', '.join(dict.fromkeys(r['action'] for r in g.requests))}", ROOT,
+        "PASS when the SCP chain denies every request (the detail names SCP, level and statement per request, "
+        "and any principal exempted through aws:PrincipalArn); FAIL when some request is allowed; ERROR for an "
+        "undecidable condition, a malformed SCP, an empty level or missing organization evidence; "
+        "NOT_APPLICABLE for the management account and standalone accounts.",
+        "`guardrail_allowed_regions`" if g.name == "region_restriction" else
+        "`guardrail_protected_roles`" if g.name == "protect_security_roles" else "")
+    for g in guardrail_catalog()
+})
 
 
 def catalog_rows() -> list[dict[str, Any]]:

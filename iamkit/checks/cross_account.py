@@ -180,8 +180,9 @@ def analyzer_active_findings(ctx: CheckContext) -> Iterator[Finding]:
         data = acct.analyzer_region(region)
         analyzers = [a for a in data.get("analyzers") or [] if a.get("status") == "ACTIVE"
                      and a.get("type") in EXTERNAL_ANALYZER_TYPES]
-        findings = [(aarn, f) for aarn, items in (data.get("findings") or {}).items() for f in items or []
-                    if f.get("status", "ACTIVE") == "ACTIVE"]
+        external = {a.get("arn") for a in data.get("analyzers") or [] if a.get("type") in EXTERNAL_ANALYZER_TYPES}
+        findings = [(aarn, f) for aarn, items in (data.get("findings") or {}).items() if aarn in external
+                    for f in items or [] if f.get("status", "ACTIVE") == "ACTIVE"]  # unused access: unused.py
         if not analyzers and not findings:
             yield ctx.finding(Status.NOT_APPLICABLE, resource_arn=arn, resource_type="AwsAccount", region=region,
                               evidence=[acct.ref(rel, "analyzers")],

@@ -4,20 +4,20 @@ Evidence: the organization bundle (``evidence/organization/``: accounts, OU tree
 targets, enabled policy types) and, for an account without it, this account's
 ``ListOrganizationsFeatures`` answer (``AWSOrganizationsNotInUseException`` = standalone account).
 
-``org.scp.guardrails_present`` walks the account's chain root -> OU... -> account and collects the
-SCPs attached at every level; it FAILs when nothing but ``FullAWSAccess`` applies. SCPs do not apply to
-the management account (AWS exempts it), so that account is NOT_APPLICABLE, as is a standalone account.
+``org.scp.guardrails_present`` is the summary of the evaluated guardrails of :mod:`iamkit.checks.guardrails`
+(``org.scp.guardrail.<name>``): PASS only when every catalogued guardrail is enforced by the account's SCP
+chain, FAIL naming those that are not. SCPs do not apply to the management account (AWS exempts it), so that
+account is NOT_APPLICABLE, as is a standalone account.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from iamkit.checks import guardrails
 from iamkit.checks.registry import CheckContext, check
 from iamkit.findings import Finding, Status
 from iamkit.model import MissingEvidence
-
-FULL_ACCESS_ID = "p-FullAWSAccess"
 
 
 def _org_or_raise(ctx: CheckContext):  # noqa: ANN202
@@ -53,54 +53,6 @@ def scp_enabled(ctx: CheckContext) -> Iterator[Finding]:
                              f"on the root of organization {org.organization_id or org.root_id}.")
 
 
-def _is_full_access(p: dict) -> bool:
-    if p.get("id") == FULL_ACCESS_ID or (p.get("aws_managed") and p.get("name") == "FullAWSAccess"):
-        return True
-    sts = (p.get("document") or {}).get("Statement") or []
-    sts = [sts] if isinstance(sts, dict) else sts
-    return bool(sts) and all(s.get("Effect") == "Allow" and s.get("Action") in ("*", ["*"])
-                             and s.get("Resource", "*") in ("*", ["*"]) and not s.get("Condition") for s in sts)
-
-
 @check("org.scp.guardrails_present")
 def guardrails_present(ctx: CheckContext) -> Iterator[Finding]:
-    acct = ctx.account
-    arn = acct.root_arn()
-    kind, why, _ = acct.membership()
-    if kind == "standalone":
-        yield ctx.finding(Status.NOT_APPLICABLE, resource_arn=arn, resource_type="AwsAccount",
-                          detail=f"SCPs need AWS Organizations; {why}.")
-        return
-    org = _org_or_raise(ctx)
-    if acct.account_id == org.management_account_id:
-        yield ctx.finding(Status.NOT_APPLICABLE, resource_arn=arn, resource_type="AwsAccount",
-                          evidence=[org.ref("organization.json", "MasterAccountId")],
-                          detail="This is the management account: SCPs never restrict it, so guardrails must come "
-                                 "from its own IAM policies and the people who may use it.")
-        return
-    ev = [org.ref("targets.json"), org.ref("policies.json"), org.ref("ous.json")]
-    if not org.policy_type_enabled("SERVICE_CONTROL_POLICY"):
-        yield ctx.finding(Status.FAIL, resource_arn=arn, resource_type="AwsAccount", evidence=ev,
-                          detail="SCPs are not enabled in the organization, so no guardrail applies to this account.")
-        return
-    chain = org.scp_chain(acct.account_id)
-    if not chain:
-        yield ctx.error(f"account {acct.account_id} is not in the organization's account list", resource_arn=arn)
-        return
-    targets = org.account_chain(acct.account_id)
-    names = dict(zip(org.ous["id"], org.ous["path"], strict=True))
-    levels, guards = [], []
-    for target, pols in zip(targets, chain, strict=True):
-        label = "root" if target == org.root_id else ("account" if target == acct.account_id
-                                                       else f"OU {names.get(target, target)}")
-        levels.append(f"{label}: {', '.join(p.get('name') or p['id'] for p in pols) or '(none)'}")
-        guards += [p.get("name") or p["id"] for p in pols if not _is_full_access(p)]
-    chain_txt = "; ".join(levels)
-    if guards:
-        yield ctx.finding(Status.PASS, resource_arn=arn, resource_type="AwsAccount", evidence=ev,
-                          detail=f"SCP guardrails apply to the account: {', '.join(dict.fromkeys(guards))} "
-                                 f"(chain {chain_txt}).")
-    else:
-        yield ctx.finding(Status.FAIL, resource_arn=arn, resource_type="AwsAccount", evidence=ev,
-                          detail=f"Only FullAWSAccess applies to the account, so SCPs restrict nothing "
-                                 f"(chain {chain_txt}).")
+    yield guardrails.summary(ctx)

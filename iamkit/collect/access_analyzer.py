@@ -4,7 +4,9 @@
 arn>: [finding...]}}``. Analyzers of every type are listed (ACCOUNT and ORGANIZATION external access,
 ACCOUNT_UNUSED_ACCESS and ORGANIZATION_UNUSED_ACCESS). Findings are the ACTIVE ones only: external
 access analyzers through ListFindings (whose summaries carry ``principal``, ``isPublic``,
-``action``, ``condition``), unused access analyzers through ListFindingsV2 (``findingType``). Only
+``action``, ``condition``), unused access analyzers through ListFindingsV2 (``findingType``), filtered on
+the four unused finding types. Both operations need the one IAM action ``access-analyzer:ListFindings``
+(API Reference, ListFindingsV2). Only
 analyzers with status ACTIVE are asked for findings. An empty ``analyzers`` list means "no analyzer
 in this region" (AWS answered); a denied or unavailable service writes no file and a manifest error.
 """
@@ -24,7 +26,12 @@ OPERATIONS = frozenset({
     ("accessanalyzer", "ListFindingsV2"),
 })
 EXTERNAL_TYPES = frozenset({"ACCOUNT", "ORGANIZATION"})
+UNUSED_TYPES = frozenset({"ACCOUNT_UNUSED_ACCESS", "ORGANIZATION_UNUSED_ACCESS"})
 ACTIVE_FILTER = {"status": {"eq": ["ACTIVE"]}}
+#: ListFindingsV2 filter of unused-access analyzers ("findingType" filters unused access findings only; IAM User
+#: Guide, "IAM Access Analyzer filter keys")
+UNUSED_FILTER = {**ACTIVE_FILTER, "findingType": {"eq": ["UnusedIAMRole", "UnusedIAMUserAccessKey",
+                                                         "UnusedIAMUserPassword", "UnusedPermission"]}}
 
 
 def path(region: str) -> str:
@@ -42,7 +49,7 @@ def region_evidence(client: Any) -> dict[str, Any]:
                                           filter=ACTIVE_FILTER)
         else:
             findings[a["arn"]] = paginate(client, "list_findings_v2", "findings", analyzerArn=a["arn"],
-                                          filter=ACTIVE_FILTER)
+                                          filter=UNUSED_FILTER if a.get("type") in UNUSED_TYPES else ACTIVE_FILTER)
     return {"analyzers": analyzers, "findings": findings}
 
 

@@ -29,6 +29,16 @@ SEMANTICS = """\
 - `org.scp.guardrails_present` is NOT_APPLICABLE for the management account (SCPs never apply to it);
   `org.root.centralized_management` PASSes there when the feature is enabled, and FAILs for members
   whose root still has credentials.
+- `org.scp.guardrail.<name>` (catalog `iamkit/checks/guardrails.yaml`): PASS when the account's SCP chain
+  denies every representative request; the management account is NOT_APPLICABLE. Prod and Dev PASS
+  `deny_iam_users` naming the exempt role `arn:aws:iam::*:role/OrgAdmin`; Dev FAILs `protect_cloudtrail`;
+  Sandbox FAILs them all. `org.scp.guardrails_present` PASSes only when all are enforced.
+- `iam.role.unused` (90 days): whole days since RoleLastUsed (never used: since creation); 89 PASS, 90 and
+  91 FAIL. Roles without `created_days` are created at seeding: never used and too new, so PASS.
+- `accessanalyzer.unused_access`: FAIL per principal with ACTIVE unused-access findings (Security's
+  ACCOUNT_UNUSED_ACCESS analyzer); NOT_APPLICABLE for accounts without an unused-access analyzer.
+- `iam.role.external_admin_reach`: per admin-equivalent role (root ARN when an account has none); Dev's
+  `legacy-admin-inline` is reached by 444455556666 through `ci-entry`.
 - A centrally managed root (no password, keys or MFA): `mfa_enabled`/`hardware_mfa` NOT_APPLICABLE.
 - IAM Identity Center: `sso.permission_set.session_duration` and `.inline_wildcards` are reported in the
   instance's account (management) per permission set; `sso.permission_set.admin` and
@@ -120,7 +130,8 @@ def render(data: dict[str, Any] | None = None) -> str:
         for region, analyzers in (a.get("access_analyzer") or {}).items():
             for an in analyzers or []:
                 for f in an.get("findings", []):
-                    out += _rows(f"finding on {f['resource']} ({region}, {f.get('status', 'ACTIVE')})",
+                    kind = f" {f['finding_type']}" if f.get("finding_type") else ""
+                    out += _rows(f"finding{kind} on {f['resource']} ({region}, {f.get('status', 'ACTIVE')})",
                                  f.get("expect"))
         out.append("")
     return "\n".join(out) + "\n" + SEMANTICS

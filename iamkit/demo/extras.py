@@ -266,8 +266,13 @@ def access_analyzer(environ: dict[str, Any]) -> Answer:
     if (req.operation == "ListFindings") != external:
         return error(req, "ValidationException",
                      f"{req.operation} does not support analyzers of type {analyzer['type']}", status=400)
-    wanted = ((req.params.get("filter") or {}).get("status") or {}).get("eq")
-    found = [f for f in analyzer.get("findings", []) if wanted is None or f["status"] in wanted]
+    criteria = req.params.get("filter") or {}
+    wanted = (criteria.get("status") or {}).get("eq")
+    types = (criteria.get("findingType") or {}).get("eq")
+    if types is not None and not analyzer["type"].endswith("UNUSED_ACCESS"):
+        return error(req, "ValidationException", "findingType filters unused access findings only", status=400)
+    found = [f for f in analyzer.get("findings", []) if (wanted is None or f["status"] in wanted)
+             and (types is None or f.get("findingType") in types)]
     return _json({"findings": found})
 
 

@@ -183,6 +183,7 @@ def _seed_account(url: str, acct: dict[str, Any], now: datetime, org_id: str, or
             iam.attach_role_policy(RoleName=role["name"], PolicyArn=_policy_arn(account_id, ref))
         for pname, doc in (role.get("inline") or {}).items():
             iam.put_role_policy(RoleName=role["name"], PolicyName=pname, PolicyDocument=_doc(doc, org_id))
+        _backdate_role(backend, role, now)
     providers = acct.get("providers") or {}
     for saml in providers.get("saml", []):
         iam.create_saml_provider(Name=saml["name"], SAMLMetadataDocument=_saml_metadata(saml["name"]))
@@ -197,6 +198,16 @@ def _seed_account(url: str, acct: dict[str, Any], now: datetime, org_id: str, or
         _seed_user(iam, backend, user, now)
     _seed_root(account_id, acct.get("root", {}), now)
     _seed_access_analyzer(account_id, acct.get("access_analyzer") or {}, now)
+
+
+def _backdate_role(backend: Any, role: dict[str, Any], now: datetime) -> None:
+    """Creation and last-use dates (GAAD ``CreateDate``, ``RoleLastUsed``) only time can make."""
+    r = backend.get_role(role["name"])
+    if role.get("created_days") is not None:
+        r.create_date = _ago(now, role["created_days"])
+    if role.get("last_used_days") is not None:
+        r.last_used = _ago(now, role["last_used_days"])
+        r.last_used_region = "us-east-1"
 
 
 def _seed_user(iam: Any, backend: Any, user: dict[str, Any], now: datetime) -> None:
@@ -278,6 +289,14 @@ def _seed_access_analyzer(account_id: str, spec: dict[str, Any], now: datetime) 
             created = now - timedelta(days=a.get("created_days", 180))
             findings = []
             for i, f in enumerate(a.get("findings", [])):
+                if f.get("finding_type"):  # unused access (FindingSummaryV2)
+                    findings.append({
+                        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{arn}/{i}")), "resource": f["resource"],
+                        "resourceType": f["resource_type"], "findingType": f["finding_type"],
+                        "status": f.get("status", "ACTIVE"), "resourceOwnerAccount": account_id,
+                        "createdAt": now - timedelta(days=20), "analyzedAt": now - timedelta(hours=6),
+                        "updatedAt": now - timedelta(days=20)})
+                    continue
                 findings.append({
                     "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{arn}/{i}")), "resource": f["resource"],
                     "resourceType": f["resource_type"], "principal": f.get("principal", {}),

@@ -126,7 +126,8 @@ def by_resource(findings: list[Finding]) -> dict[str, str]:
 
 def write_org_bundle(tmp_path: Path, scps: bool = True, guard: bool = True) -> Path:
     """An organization bundle: root r-root > Workloads (ou-work) > Prod (ou-prod); mgmt 123456789012 under the
-    root, ACCT in Prod, 444455556666 in Workloads; FullAWSAccess at the root, deny-leave on Workloads."""
+    root, ACCT in Prod, 444455556666 in Workloads; FullAWSAccess at every level (as AWS attaches it),
+    deny-leave on Workloads."""
     full = {"Id": "p-FullAWSAccess", "Arn": "arn:aws:organizations::aws:policy/service_control_policy/p-FullAWSAccess",
             "Name": "FullAWSAccess", "Type": "SERVICE_CONTROL_POLICY", "AwsManaged": True}
     deny = {"Id": "p-deny1",
@@ -147,7 +148,8 @@ def write_org_bundle(tmp_path: Path, scps: bool = True, guard: bool = True) -> P
                                                '"Action":"*","Resource":"*"}]}'},
             {"PolicySummary": deny, "Content": '{"Version":"2012-10-17","Statement":[{"Effect":"Deny",'
                                                '"Action":"organizations:LeaveOrganization","Resource":"*"}]}'}],
-        "organizations/targets.json": {"p-FullAWSAccess": [{"TargetId": "r-root", "Type": "ROOT"}],
+        "organizations/targets.json": {"p-FullAWSAccess": [{"TargetId": t, "Type": "X"} for t in (  # every level
+                                           "r-root", "ou-work", "ou-prod", "123456789012", ACCT, "444455556666")],
                                        "p-deny1": [{"TargetId": "ou-work", "Type": "ORGANIZATIONAL_UNIT"}] if guard
                                        else []},
     }

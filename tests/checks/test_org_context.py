@@ -110,25 +110,35 @@ def test_allow_everything_under_another_name_is_not_a_guardrail(tmp_path):
 
 
 def test_a_restricting_scp_is_a_guardrail(tmp_path):
+    """SCPs are evaluated (IAM User Guide, SCP evaluation): a Deny takes actions away at any level; an
+    allow-list beside FullAWSAccess at the same level takes nothing away, since an action allowed by any SCP
+    of a level passes that level."""
+    f = _guardrail(tmp_path, "DenyAll", {"Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]})
+    assert f.status == Status.PASS, f.detail
     for name, doc in (
         ("Conditional", {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*",
                                         "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}}]}),
         ("SomeActions", {"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}),
         ("OneResource", {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::x"}]}),
-        ("Deny", {"Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}),
         ("Empty", {"Statement": []}),
     ):
         f = _guardrail(tmp_path, name, doc)
-        assert f.status == Status.PASS and name in f.detail, (name, f.detail)
+        assert f.status == Status.FAIL, (name, f.detail)
 
 
-def test_aws_managed_full_access_by_name_is_not_a_guardrail(tmp_path):
-    assert _guardrail(tmp_path, "FullAWSAccess", {"Statement": [{"Effect": "Deny", "Action": "x:y",
-                                                                  "Resource": "*"}]}, aws_managed=True).status \
-        == Status.FAIL
-    # the same name on a customer policy with a real restriction is a guardrail
-    assert _guardrail(tmp_path, "FullAWSAccess", {"Statement": [{"Effect": "Deny", "Action": "x:y",
-                                                                  "Resource": "*"}]}).status == Status.PASS
+def _leave_org(tmp_path, name, document, aws_managed=False):  # noqa: ANN001, ANN202
+    [f] = run(tmp_path / f"l-{name}-{aws_managed}", {}, "org.scp.guardrail.leave_organization",
+              org=_with_scp(tmp_path, name, document, aws_managed))
+    return f
+
+
+def test_the_content_of_an_scp_decides_not_its_name(tmp_path):
+    deny_leave = {"Statement": [{"Effect": "Deny", "Action": "organizations:LeaveOrganization", "Resource": "*"}]}
+    deny_other = {"Statement": [{"Effect": "Deny", "Action": "x:y", "Resource": "*"}]}
+    for aws_managed in (True, False):
+        assert _leave_org(tmp_path, "FullAWSAccess", deny_leave, aws_managed).status == Status.PASS
+        assert _leave_org(tmp_path / "o", "FullAWSAccess", deny_other, aws_managed).status == Status.FAIL
+    assert _guardrail(tmp_path, "FullAWSAccess", deny_other, aws_managed=True).status == Status.FAIL
 
 
 def test_no_org_bundle_is_a_named_missing_evidence(tmp_path):

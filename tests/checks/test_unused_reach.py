@@ -1,0 +1,240 @@
+"""Unused roles (``iam.role.unused``), Access Analyzer unused access, and cross-account reach to admin roles."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from iamkit.checks import assess
+from iamkit.evidence import Bundle, iso
+from iamkit.findings import Status
+from iamkit.settings import load_settings
+from tests.checks.helpers import ACCT, NOW, allow, gaad, role, run, write_bundle
+
+GAAD = "iam/authorization_details.json"
+OUTSIDE = "444455556666"
+ORG_ACCT = "555566667777"
+MGMT = "123456789012"
+
+
+def trust(principal, **cond) -> dict:  # noqa: ANN001
+    st = {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}
+    if cond:
+        st["Condition"] = cond
+    return st
+
+
+def at(hours_ago: float) -> str:
+    return iso(NOW - timedelta(hours=hours_ago))
+
+
+def used_role(name: str, *, last_hours: float | None, created_hours: float | None = 24 * 400, path: str = "/"):  # noqa: ANN201
+    r = role(name, trust({"AWS": f"arn:aws:iam::{ACCT}:root"}), path=path)
+    r["CreateDate"] = at(created_hours) if created_hours is not None else None
+    r["RoleLastUsed"] = {"LastUsedDate": at(last_hours), "Region": "us-east-1"} if last_hours is not None else {}
+    return r
+
+
+# ---------------------------------------------------------------- iam.role.unused
+@pytest.mark.parametrize(("hours", "status", "days"), [
+    (89 * 24, "PASS", 89), (90 * 24 - 1, "PASS", 89), (90 * 24, "FAIL", 90), (91 * 24, "FAIL", 91)])
+def test_role_unused_boundaries_on_last_use(tmp_path, hours, status, days):
+    f = run(tmp_path, {GAAD: gaad(roles=[used_role("r", last_hours=hours)])}, "iam.role.unused")[0]
+    assert f.status.value == status
+    assert f"({days} days before collection)" in f.detail
+    if status == "FAIL":
+        assert f"unused for {days} days, at or above the 90-day limit" in f.detail
+
+
+@pytest.mark.parametrize(("created_days", "status"), [(89, "PASS"), (90, "FAIL"), (91, "FAIL")])
+def test_role_never_used_judged_from_creation(tmp_path, created_days, status):
+    f = run(tmp_path, {GAAD: gaad(roles=[used_role("r", last_hours=None, created_hours=created_days * 24)])},
+            "iam.role.unused")[0]
+    assert f.status.value == status
+    assert "never used" in f.detail and f"created {'only ' if status == 'PASS' else ''}{created_days} days ago" \
+        in f.detail
+    if status == "PASS":
+        assert "too new to judge" in f.detail
+
+
+def test_role_unused_parameter_and_special_roles(tmp_path):
+    roles = [used_role("r", last_hours=30 * 24),
+             used_role("AWSServiceRoleForSupport", last_hours=None, path="/aws-service-role/support.amazonaws.com/"),
+             used_role("nodate", last_hours=None, created_hours=None)]
+    got = {f.resource_arn.rsplit("/", 1)[-1]: f for f in run(tmp_path, {GAAD: gaad(roles=roles)}, "iam.role.unused",
+                                                           settings={"thresholds": {"unused_role_days": 30}})}
+    assert got["r"].status == Status.FAIL and "30-day limit" in got["r"].detail
+    assert got["AWSServiceRoleForSupport"].status == Status.NOT_APPLICABLE
+    assert got["nodate"].status == Status.ERROR
+
+
+def test_role_unused_without_gaad_is_an_error(tmp_path):
+    assert {f.status for f in run(tmp_path, {}, "iam.role.unused")} == {Status.ERROR}
+
+
+# ---------------------------------------------------------------- accessanalyzer.unused_access
+def _aa(analyzers, findings=None) -> dict:  # noqa: ANN001
+    return {"analyzers": analyzers, "findings": findings or {}}
+
+
+UNUSED = {"name": "unused", "arn": "arn:aws:access-analyzer:us-east-1:1:analyzer/unused",
+          "type": "ACCOUNT_UNUSED_ACCESS", "status": "ACTIVE"}
+EXTERNAL = {"name": "ext", "arn": "arn:aws:access-analyzer:us-east-1:1:analyzer/ext", "type": "ACCOUNT",
+            "status": "ACTIVE"}
+
+
+def test_unused_access_findings_per_principal(tmp_path):
+    role_arn, user_arn = f"arn:aws:iam::{ACCT}:role/old", f"arn:aws:iam::{ACCT}:user/bob"
+    items = [{"id": "1", "resource": role_arn, "resourceType": "AWS::IAM::Role", "findingType": "UnusedIAMRole",
+              "status": "ACTIVE", "resourceOwnerAccount": ACCT},
+             {"id": "2", "resource": role_arn, "resourceType": "AWS::IAM::Role", "findingType": "UnusedPermission",
+              "status": "ACTIVE", "resourceOwnerAccount": ACCT},
+             {"id": "3", "resource": user_arn, "resourceType": "AWS::IAM::User",
+              "findingType": "UnusedIAMUserAccessKey", "status": "ACTIVE", "resourceOwnerAccount": ACCT},
+             {"id": "4", "resource": "arn:aws:iam::999999999999:role/x", "resourceType": "AWS::IAM::Role",
+              "findingType": "UnusedIAMRole", "status": "ACTIVE", "resourceOwnerAccount": "999999999999"},
+             {"id": "5", "resource": f"arn:aws:iam::{ACCT}:role/gone", "resourceType": "AWS::IAM::Role",
+              "findingType": "UnusedIAMRole", "status": "RESOLVED", "resourceOwnerAccount": ACCT}]
+    files = {"access_analyzer/us-east-1.json": _aa([EXTERNAL, UNUSED], {UNUSED["arn"]: items})}
+    got = {f.resource_arn: f for f in run(tmp_path, files, "accessanalyzer.unused_access")}
+    assert set(got) == {role_arn, user_arn}
+    assert got[role_arn].status == Status.FAIL and "UnusedIAMRole, UnusedPermission (2 active findings" \
+        in got[role_arn].detail
+    assert got[role_arn].resource_type == "AwsIamRole" and got[user_arn].resource_type == "AwsIamUser"
+    # unused-access findings are not external-access findings
+    active = run(tmp_path / "b", files, "accessanalyzer.active_findings")
+    assert [(f.status, f.resource_arn) for f in active] == [(Status.PASS, f"arn:aws:iam::{ACCT}:root")]
+
+
+def test_unused_access_analyzer_without_findings_passes(tmp_path):
+    files = {"access_analyzer/us-east-1.json": _aa([UNUSED])}
+    f = run(tmp_path, files, "accessanalyzer.unused_access")
+    assert [x.status for x in f] == [Status.PASS] and f[0].region == "us-east-1"
+
+
+def test_no_unused_analyzer_is_not_a_pass(tmp_path):
+    files = {"access_analyzer/us-east-1.json": _aa([EXTERNAL])}
+    f = run(tmp_path / "a", files, "accessanalyzer.unused_access")
+    assert [x.status for x in f] == [Status.NOT_APPLICABLE] and "No IAM Access Analyzer unused-access" in f[0].detail
+    inactive = {**UNUSED, "status": "CREATING"}
+    f = run(tmp_path / "b", {"access_analyzer/us-east-1.json": _aa([inactive])}, "accessanalyzer.unused_access")
+    assert [x.status for x in f] == [Status.NOT_APPLICABLE]
+    f = run(tmp_path / "c", {}, "accessanalyzer.unused_access")  # evidence missing everywhere
+    assert [x.status for x in f] == [Status.ERROR]
+    f = run(tmp_path / "d", files, "accessanalyzer.unused_access", regions=["us-east-1", "eu-west-1"])
+    assert [x.status for x in f] == [Status.ERROR] and "eu-west-1 is missing" in f[0].detail
+
+
+# ---------------------------------------------------------------- cross-account reach
+ADMIN_DOC = allow("*", "*")
+
+
+def _org(tmp_path, members):  # noqa: ANN001, ANN202
+    files = {
+        "organizations/organization.json": {"Organization": {"Id": "o-abc123", "MasterAccountId": MGMT}},
+        "organizations/roots.json": {"Roots": [{"Id": "r-root", "PolicyTypes": []}]},
+        "organizations/ous.json": [],
+        "organizations/accounts.json": {"Accounts": [{"Id": a, "Status": "ACTIVE", "ParentId": "r-root"}
+                                                     for a in [MGMT, *members]]},
+        "organizations/policies.json": [], "organizations/targets.json": {}}
+    return Bundle(write_bundle(tmp_path / "org" / "organization", files, account_id=MGMT, scope="organization",
+                               extra={"organization_id": "o-abc123", "management_account_id": MGMT}))
+
+
+def _reach(tmp_path, accounts: dict[str, list[dict]], members=(ACCT, ORG_ACCT)):  # noqa: ANN001, ANN202
+    bundles = [Bundle(write_bundle(tmp_path / "ev" / a, {GAAD: gaad(roles=roles)}, account_id=a))
+               for a, roles in accounts.items()]
+    found = assess(bundles, load_settings(), _org(tmp_path, members))
+    return {f.resource_arn: f for f in found if f.check_id == "iam.role.external_admin_reach"}
+
+
+def test_external_reaches_admin_through_a_chain(tmp_path):
+    entry = role("entry", trust({"AWS": f"arn:aws:iam::{OUTSIDE}:root"}, StringEquals={"sts:ExternalId": "x"}),
+                 inline={"hop": allow("sts:AssumeRole", f"arn:aws:iam::{ORG_ACCT}:role/admin")})
+    admin = role("admin", trust({"AWS": f"arn:aws:iam::{ACCT}:root"}), account=ORG_ACCT, inline={"all": ADMIN_DOC})
+    got = _reach(tmp_path, {ACCT: [entry], ORG_ACCT: [admin]})
+    f = got[f"arn:aws:iam::{ORG_ACCT}:role/admin"]
+    assert f.status == Status.FAIL and f.account_id == ORG_ACCT
+    assert "through a chain of 1 role assumption(s)" in f.detail
+    entered = (f"arn:aws:iam::{OUTSIDE}:root [conditions: StringEquals sts:externalid=x] -> "
+               f"arn:aws:iam::{ACCT}:role/entry")
+    assert entered in f.detail and f"-> assumes it arn:aws:iam::{ORG_ACCT}:role/admin" in f.detail
+
+
+def test_chain_cut_when_the_hop_is_not_allowed(tmp_path):
+    entry = role("entry", trust({"AWS": f"arn:aws:iam::{OUTSIDE}:root"}),
+                 inline={"hop": allow("sts:AssumeRole", f"arn:aws:iam::{ORG_ACCT}:role/other")})
+    denied = role("entry2", trust({"AWS": f"arn:aws:iam::{OUTSIDE}:root"}),
+                  inline={"hop": allow("sts:AssumeRole", "*"),
+                          "no": {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "sts:*",
+                                                                         "Resource": "*"}]}})
+    admin = role("admin", trust({"AWS": f"arn:aws:iam::{ACCT}:root"}), account=ORG_ACCT, inline={"all": ADMIN_DOC})
+    got = _reach(tmp_path, {ACCT: [entry, denied], ORG_ACCT: [admin]})
+    assert got[f"arn:aws:iam::{ORG_ACCT}:role/admin"].status == Status.PASS
+
+
+def test_direct_external_trust_and_org_restricted_any(tmp_path):
+    direct = role("direct-admin", trust({"AWS": "*"}), inline={"all": ADMIN_DOC})
+    org_only = role("org-admin", trust({"AWS": "*"}, StringEquals={"aws:PrincipalOrgID": "o-abc123"}),
+                    inline={"all": ADMIN_DOC})
+    other_org = role("other-org-admin", trust({"AWS": "*"}, StringEquals={"aws:PrincipalOrgID": "o-zzz"}),
+                     inline={"all": ADMIN_DOC})
+    got = _reach(tmp_path / "a", {ACCT: [org_only], MGMT: []}, members=(ACCT,))  # every account has evidence
+    assert got[f"arn:aws:iam::{ACCT}:role/org-admin"].status == Status.PASS
+    got = _reach(tmp_path / "c", {ACCT: [other_org]})  # restricted to another organization: external
+    assert got[f"arn:aws:iam::{ACCT}:role/other-org-admin"].status == Status.FAIL
+    assert "directly" in got[f"arn:aws:iam::{ACCT}:role/other-org-admin"].detail
+    # once an outsider holds an admin role of the organization, the org-restricted one is one hop away
+    got = _reach(tmp_path / "b", {ACCT: [direct, org_only]})
+    assert got[f"arn:aws:iam::{ACCT}:role/direct-admin"].status == Status.FAIL
+    f = got[f"arn:aws:iam::{ACCT}:role/org-admin"]
+    assert f.status == Status.FAIL and "through a chain of 1 role assumption(s)" in f.detail
+
+
+def test_reach_from_an_org_account_without_evidence_is_an_error(tmp_path):
+    admin = role("admin", trust({"AWS": f"arn:aws:iam::{ORG_ACCT}:root"}), inline={"all": ADMIN_DOC})
+    got = _reach(tmp_path, {ACCT: [admin]})
+    f = got[f"arn:aws:iam::{ACCT}:role/admin"]
+    assert f.status == Status.ERROR and f"account {ORG_ACCT}" in f.detail
+
+
+def test_no_admin_roles_one_pass(tmp_path):
+    got = _reach(tmp_path, {ACCT: [role("reader", trust({"AWS": "*"}), inline={"r": allow("s3:GetObject")})]})
+    assert [f.status for f in got.values()] == [Status.PASS]
+    assert f"arn:aws:iam::{ACCT}:root" in got
+
+
+def test_reach_table_lists_who_outside_can_assume(tmp_path):
+    from iamkit.checks import account_model, org_model
+    from iamkit.checks.reach import reach_table
+    from iamkit.checks.registry import CheckContext
+
+    r = role("mixed", [trust({"AWS": f"arn:aws:iam::{OUTSIDE}:root"}), trust({"Service": "config.amazonaws.com"}),
+                       trust({"AWS": f"arn:aws:iam::{ACCT}:root"})])
+    b = Bundle(write_bundle(tmp_path / "ev" / ACCT, {GAAD: gaad(roles=[r])}))
+    s = load_settings()
+    org = org_model(_org(tmp_path, [ACCT]), [b])
+    t = reach_table(CheckContext(account_model(b, s, org), s, org))
+    assert sorted(zip(t["principal"], t["scope"], strict=True)) == [
+        (f"arn:aws:iam::{OUTSIDE}:root", "external"), ("config.amazonaws.com", "service")]
+    assert t["externally_reachable"].all() and not t["admin"].any()
+
+
+def test_notaction_allow_counts_as_a_hop_and_a_boundary_cuts_it(tmp_path):
+    entry = role("entry", trust({"AWS": "*"}), inline={"broad": {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "NotAction": ["iam:*", "organizations:*"], "Resource": "*"}]}})
+    admin = role("admin", trust({"AWS": f"arn:aws:iam::{ACCT}:root"}), inline={"all": ADMIN_DOC})
+    got = _reach(tmp_path / "a", {ACCT: [entry, admin], MGMT: []}, members=(ACCT,))
+    assert got[f"arn:aws:iam::{ACCT}:role/admin"].status == Status.FAIL
+    # a permissions boundary without sts:AssumeRole stops the hop
+    bounded = dict(entry, PermissionsBoundary={"PermissionsBoundaryType": "Policy",
+                                               "PermissionsBoundaryArn": f"arn:aws:iam::{ACCT}:policy/s3only"})
+    from tests.checks.helpers import managed
+    b = Bundle(write_bundle(tmp_path / "b" / "ev" / ACCT, {GAAD: gaad(
+        roles=[bounded, admin], policies=[managed(f"arn:aws:iam::{ACCT}:policy/s3only", allow("s3:*"), 1)])}))
+    m = Bundle(write_bundle(tmp_path / "b" / "ev" / MGMT, {GAAD: gaad()}, account_id=MGMT))
+    found = assess([b, m], load_settings(), _org(tmp_path / "b", [ACCT]))
+    f = next(x for x in found if x.check_id == "iam.role.external_admin_reach"
+             and x.resource_arn == f"arn:aws:iam::{ACCT}:role/admin")
+    assert f.status == Status.PASS
