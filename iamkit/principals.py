@@ -80,6 +80,14 @@ class _Asker:
             return Decision("implicit_deny", ("identity",), reason="no identity statement names the action")
         return decide(replace(self._request(action, resource), optimistic=optimistic))
 
+    def ask_own(self, action: str, resource: str, optimistic: bool) -> Decision:
+        """As :meth:`ask`, without the SCP/RCP chains: SCPs cap every principal of the account alike, so a
+        principal whose own policies (and boundary) allow every admin probe already holds all that the
+        organization lets anyone in the account hold, and no escalation can take it further."""
+        if not self.might(action):
+            return Decision("implicit_deny", ("identity",), reason="no identity statement names the action")
+        return decide(replace(self._request(action, resource), scps=None, rcps=None, optimistic=optimistic))
+
     def might(self, action: str) -> bool:
         """Some identity Allow names the action (else no resource can be allowed, except through a trust
         policy that names the principal itself)."""
@@ -140,7 +148,7 @@ def analyze_account(index: EvidenceIndex, account_id: str) -> list[PrincipalRepo
     inventory = _inventory(index, account_id)
     own = [arn for arn in (*acct.users, *acct.roles) if arn.split(":")[4:5] == [account_id]]  # GAAD is one account's
     askers = {arn: _Asker(index, arn, context, now) for arn in own}
-    admins = {arn for arn, a in askers.items() if is_admin(a.ask)}
+    admins = {arn for arn, a in askers.items() if is_admin(a.ask_own)}
     inventory = replace(inventory, admin_roles=frozenset(r for r in inventory.roles if r in admins))
     methods = {arn: () if arn in admins else tuple(escalation_methods(a.ask, inventory, arn, a.witnesses,
                                                                       named=a.named, might=a.might))

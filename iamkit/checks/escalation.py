@@ -52,10 +52,15 @@ def privilege_escalation(ctx: CheckContext) -> Iterator[Finding]:
         if r.service_linked:
             yield ctx.finding(Status.NOT_APPLICABLE, resource_arn=r.arn, resource_type=kind, evidence=ev,
                               detail=f"Service-linked role {name}: only its AWS service can use it.")
+        elif ":role/aws-reserved/sso.amazonaws.com/" in r.arn:
+            yield ctx.finding(Status.NOT_APPLICABLE, resource_arn=r.arn, resource_type=kind, evidence=ev,
+                              detail=f"IAM Identity Center role {name}: its permission set is judged, in every "
+                                     "account it reaches, by sso.permission_set.privilege_escalation.")
         elif r.admin:
             yield ctx.finding(Status.NOT_APPLICABLE, resource_arn=r.arn, resource_type=kind, evidence=ev,
-                              detail=f"{r.type.capitalize()} {name} is already an administrator (every IAM write "
-                                     "is allowed after its boundary and SCPs); nothing to escalate to.")
+                              detail=f"{r.type.capitalize()} {name} is already an administrator (its own policies "
+                                     "and boundary allow every IAM write; the SCPs cap every principal of the "
+                                     "account alike); nothing to escalate to.")
         elif r.methods or r.chain:
             yield ctx.finding(Status.FAIL, resource_arn=r.arn, resource_type=kind, evidence=ev, detail=_detail(r))
         else:

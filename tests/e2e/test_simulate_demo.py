@@ -33,7 +33,7 @@ def test_demo_guardrails(demo_evidence, capsys):
     dana = f"arn:aws:iam::{PROD}:user/dana.analyst"
     # DenyLeavingAndRootUse is attached to the Workloads OU (scenario.yaml); Prod sits under it
     assert ask(capsys, demo_evidence, "--principal", dana, "--action", "organizations:LeaveOrganization") == (
-        "DENIED by SCP DenyLeavingAndRootUse at OU Workloads, statement 1 (Sid DenyLeaveOrganization)")
+        "DENIED by SCP SecurityBaseline at OU Workloads, statement 1 (Sid DenyLeaveOrganization)")
     # the member account's root user is denied everything by DenyRootUser
     root = ask(capsys, demo_evidence, "--principal", f"arn:aws:iam::{PROD}:root", "--action", "s3:ListAllMyBuckets")
     assert root.startswith("DENIED by SCP DenyLeavingAndRootUse at OU Workloads, statement 2 (Sid DenyRootUser)")

@@ -149,3 +149,11 @@ def test_an_scp_takes_the_method_away(tmp_path):
     status = {name: f.status.value for name, f in verdicts(tmp_path, scp=True).items()}
     assert status["direct"] == "PASS" and status["jump"] == "PASS" and status["hopper"] == "PASS"
     assert status["split"] == "FAIL"
+
+
+def test_an_scp_on_an_admin_probe_leaves_an_administrator_an_administrator(tmp_path):
+    """SCPs cap every principal of the account alike (IAM User Guide, SCP evaluation): a principal whose own
+    policies allow every IAM write holds everything the organization lets anyone in the account hold, so an
+    SCP denying one admin probe (iam:CreatePolicyVersion here) must not turn it into an escalation FAIL."""
+    found = verdicts(tmp_path, scp=True)
+    assert found["boss"].status.value == "NOT_APPLICABLE" and "already an administrator" in found["boss"].detail

@@ -3,6 +3,7 @@ several threads at once, a crashed browser replaced, nothing left running after 
 
 from __future__ import annotations
 
+import contextlib
 import threading
 
 import psutil
@@ -28,9 +29,15 @@ def page(tmp_path, n: int):
     return path
 
 
+def _name(p: psutil.Process) -> str:
+    try:
+        return p.name().lower()
+    except psutil.NoSuchProcess:  # exited between listing and reading (a renderer child of a killed browser)
+        return ""
+
+
 def chromiums() -> list[psutil.Process]:
-    return [p for p in psutil.Process().children(recursive=True)
-            if "chrom" in p.name().lower() or "headless" in p.name().lower()]
+    return [p for p in psutil.Process().children(recursive=True) if "chrom" in _name(p) or "headless" in _name(p)]
 
 
 @pytest.fixture
@@ -79,7 +86,8 @@ def test_a_killed_browser_is_replaced(tmp_path, fresh):
     procs = chromiums()
     assert procs, "the browser runs as a child of this process"
     for p in procs:
-        p.kill()
+        with contextlib.suppress(psutil.NoSuchProcess):  # children die with their parent
+            p.kill()
     psutil.wait_procs(procs, timeout=10)
     browser.print_pdf(page(tmp_path, 2), tmp_path / "r2.pdf")
     assert "Report 2" in PdfReader(tmp_path / "r2.pdf").pages[0].extract_text()
