@@ -342,7 +342,7 @@ def summary(ctx: CheckContext) -> Finding:
     parts = [f"not enforced: {', '.join(by[Status.FAIL])}" if by[Status.FAIL] else "",
              f"could not be evaluated: {', '.join(by[Status.ERROR])}" if by[Status.ERROR] else "",
              f"enforced: {', '.join(by[Status.PASS])}" if by[Status.PASS] else ""]
-    detail = f"{text}; {'; '.join(p for p in parts if p)} (see org.scp.guardrail.<name>)."
+    detail = f"{text}; {'; '.join(p for p in parts if p)} (see the org.scp.guardrail.* findings)."
     status = Status.FAIL if by[Status.FAIL] else Status.ERROR if by[Status.ERROR] else Status.PASS
     return ctx.finding(status, resource_arn=ctx.account.root_arn(), resource_type="AwsAccount",
                        evidence=_evidence(ctx), detail=detail)

@@ -31,12 +31,12 @@ def ask(capsys, evidence, *argv):
 
 def test_demo_guardrails(demo_evidence, capsys):
     dana = f"arn:aws:iam::{PROD}:user/dana.analyst"
-    # DenyLeavingAndRootUse is attached to the Workloads OU (scenario.yaml); Prod sits under it
+    # SecurityBaseline is attached to the Workloads OU (scenario.yaml); Prod sits under it
     assert ask(capsys, demo_evidence, "--principal", dana, "--action", "organizations:LeaveOrganization") == (
         "DENIED by SCP SecurityBaseline at OU Workloads, statement 1 (Sid DenyLeaveOrganization)")
     # the member account's root user is denied everything by DenyRootUser
     root = ask(capsys, demo_evidence, "--principal", f"arn:aws:iam::{PROD}:root", "--action", "s3:ListAllMyBuckets")
-    assert root.startswith("DENIED by SCP DenyLeavingAndRootUse at OU Workloads, statement 2 (Sid DenyRootUser)")
+    assert root.startswith("DENIED by SCP SecurityBaseline at OU Workloads, statement 2 (Sid DenyRootUser)")
     # an S3 ARN names no region: the region guardrail cannot be decided, so the answer is not "allowed"
     out = ask(capsys, demo_evidence, "--principal", dana, "--action", "s3:GetObject", "--resource",
               "arn:aws:s3:::reports/q1.csv")
