@@ -80,6 +80,7 @@ class Graph:
     reached: dict[str, tuple[str | None, str]] = field(default_factory=dict)  # role -> (previous role, how)
     maybe: dict[str, str] = field(default_factory=dict)  # role -> account without evidence it can be reached from
     missing_accounts: set[str] = field(default_factory=set)
+    unreadable: dict[str, str] = field(default_factory=dict)  # role arn -> why its trust policy could not be read
 
 
 # -- trust classification ---------------------------------------------------------------------------------
@@ -229,8 +230,9 @@ def _build(ctx: CheckContext, models: dict[str, AccountModel]) -> Graph:
         for arn, doc in zip(acct.roles["arn"], acct.roles["trust_policy"], strict=True):
             try:
                 entries = classify(arn, aid, doc, org_id, org_accounts)
-            except PolicyError:
-                continue  # reported by the trust checks (ERROR per role)
+            except PolicyError as exc:  # the trust checks say ERROR for the role; reach cannot be decided through it
+                g.unreadable[arn] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                continue
             g.trust[arn] = entries
             for t in entries:
                 if t.scope == "external":
@@ -341,6 +343,11 @@ def external_admin_reach(ctx: CheckContext) -> Iterator[Finding]:
             yield ctx.error(f"admin-equivalent role {names[arn]} can be reached from account {g.maybe[arn]} of the "
                             "organization, whose evidence is not in this run (it may be reachable from outside "
                             "through it)", resource_arn=arn, resource_type="AwsIamRole")
+        elif g.unreadable:
+            roles = ", ".join(sorted(r.rsplit("/", 1)[-1] for r in g.unreadable)[:5])
+            yield ctx.error(f"reach of admin-equivalent role {names[arn]} cannot be decided: the trust policy of "
+                            f"{len(g.unreadable)} role(s) ({roles}) could not be read", resource_arn=arn,
+                            resource_type="AwsIamRole")
         else:
             yield ctx.finding(Status.PASS, resource_arn=arn, resource_type="AwsIamRole", evidence=ev,
                               detail=f"No external principal can reach admin-equivalent role {names[arn]}, directly or "

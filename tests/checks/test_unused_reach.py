@@ -238,3 +238,13 @@ def test_notaction_allow_counts_as_a_hop_and_a_boundary_cuts_it(tmp_path):
     f = next(x for x in found if x.check_id == "iam.role.external_admin_reach"
              and x.resource_arn == f"arn:aws:iam::{ACCT}:role/admin")
     assert f.status == Status.PASS
+
+
+def test_an_unreadable_trust_policy_makes_reach_an_error_not_a_pass(tmp_path):
+    """A role whose trust policy cannot be parsed may be the way in: the admin role's reach is undecidable."""
+    broken = role("broken", {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole"}]},
+                  inline={"hop": allow("sts:AssumeRole", f"arn:aws:iam::{ORG_ACCT}:role/admin")})
+    admin = role("admin", trust({"AWS": f"arn:aws:iam::{ACCT}:root"}), account=ORG_ACCT, inline={"all": ADMIN_DOC})
+    got = _reach(tmp_path, {ACCT: [broken], ORG_ACCT: [admin]})
+    f = got[f"arn:aws:iam::{ORG_ACCT}:role/admin"]
+    assert f.status == Status.ERROR and "broken" in f.detail
