@@ -11,16 +11,17 @@ obtain now), and ``aws:SourceAccount`` is the account for services acting in it.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
+
+from iamkit.admins import Asker, admin_verdicts
 from iamkit.authz import EvidenceIndex, request_from_evidence
-from iamkit.policy.document import parse_policy
-from iamkit.policy.engine import Decision, Request, decide
-from iamkit.policy.escalation import ADMIN_PROBES, Inventory, Method, escalation_methods, is_admin
+from iamkit.policy.engine import decide
+from iamkit.policy.escalation import Inventory, Method, escalation_methods
 from iamkit.policy.intake import request_from_mapping
 from iamkit.policy.privesc import escalation_paths
 
@@ -61,76 +62,28 @@ class PrincipalReport:
                 "admin_from_outside": self.admin_from_outside}
 
 
-class _Asker:
-    """Decisions for one principal, its policies compiled once."""
-
-    def __init__(self, index: EvidenceIndex, arn: str, context: dict[str, Any], now: datetime) -> None:
-        self.index, self.arn, self.context, self.now = index, arn, context, now
-        self.base = self._request("sts:GetCallerIdentity", "*")
-        role = index.account(arn.split(":")[4]).roles.get(arn) if ":role/" in arn else None  # type: ignore[union-attr]
-        self.trust_raw = role.get("AssumeRolePolicyDocument") if role else None
-        self.trust = parse_policy(self.trust_raw) if self.trust_raw else None
-
-    def _request(self, action: str, resource: str) -> Request:
-        raw = request_from_evidence(self.index, self.arn, action, resource, dict(self.context))
-        return request_from_mapping(raw, f"principal {self.arn}", self.now)
-
-    def ask(self, action: str, resource: str, optimistic: bool) -> Decision:
-        if not self.might(action):
-            return Decision("implicit_deny", ("identity",), reason="no identity statement names the action")
-        return decide(replace(self._request(action, resource), optimistic=optimistic))
-
-    def ask_own(self, action: str, resource: str, optimistic: bool) -> Decision:
-        """As :meth:`ask`, without the SCP/RCP chains: SCPs cap every principal of the account alike, so a
-        principal whose own policies (and boundary) allow every admin probe already holds all that the
-        organization lets anyone in the account hold, and no escalation can take it further."""
-        if not self.might(action):
-            return Decision("implicit_deny", ("identity",), reason="no identity statement names the action")
-        return decide(replace(self._request(action, resource), scps=None, rcps=None, optimistic=optimistic))
-
-    def might(self, action: str) -> bool:
-        """Some identity Allow names the action (else no resource can be allowed, except through a trust
-        policy that names the principal itself)."""
-        low = action.lower()
-        if low.startswith("sts:assumerole") or self.base.principal.kind == "root":
-            return True
-        return any(st.allow and st.actions.match(low) for p in self.base.identity for st in p.candidates(low))
-
-    def named(self, action: str, resource: str) -> bool:
-        """For IAM actions other than sts:AssumeRole*: some identity Allow statement's Resource could match
-        ``resource`` (a cheap filter before the evaluator; conditions are left to it)."""
-        low = action.lower()
-        if not low.startswith("iam:") or self.base.principal.kind == "root":
-            return True
-        get = self.base.context.get
-        return any(st.allow and st.actions.match(low) and (st.resources is None or
-                                                          st.resources.match(resource, get) is not False)
-                   for p in self.base.identity for st in p.candidates(low))
-
-    def witnesses(self, action: str) -> Iterator[str]:
-        low = action.lower()
-        for p in self.base.identity:
-            for st in p.candidates(low):
-                if st.allow and st.actions.match(low) and st.resources is not None and not st.resources.negated:
-                    for pattern in st.resources.patterns:
-                        if "${" not in pattern and pattern != "*":
-                            yield pattern.replace("*", "x").replace("?", "x")
-
-
-
-
 def _inventory(index: EvidenceIndex, account_id: str) -> Inventory:
     acct = index.account(account_id)
     assert acct is not None
     roles = tuple(acct.roles)
     services = sorted({s for p in escalation_paths() for s in p.passes_role_to})
     trusts: dict[str, frozenset[str]] = {}
+    seen: dict[tuple[bytes, str], bool] = {}  # roles sharing a trust policy share the answer (see below)
     for role in roles:
         ok = set()
         for service in services:
             raw = request_from_evidence(index, service, "sts:AssumeRole", role, {"aws:SourceAccount": account_id})
-            if decide(replace(request_from_mapping(raw, f"trust of {role}", acct.bundle.collected_at),
-                              optimistic=True)).allowed:
+            # a trust policy has no Resource element, so without RCPs (which may name the role) the role's ARN
+            # cannot change the answer: decide once per (trust policy, service)
+            key = None if "rcps" in raw else (orjson.dumps((raw.get("resource_policy") or {}).get("document"),
+                                                           option=orjson.OPT_SORT_KEYS), service)
+            allowed = seen.get(key) if key is not None else None
+            if allowed is None:
+                allowed = decide(replace(request_from_mapping(raw, f"trust of {role}", acct.bundle.collected_at),
+                                         optimistic=True)).allowed
+                if key is not None:
+                    seen[key] = allowed
+            if allowed:
                 ok.add(service)
         trusts[role] = frozenset(ok)
     return Inventory(users=tuple(acct.users), groups=tuple(g["Arn"] for g in acct.groups.values() if "Arn" in g),
@@ -147,8 +100,9 @@ def analyze_account(index: EvidenceIndex, account_id: str) -> list[PrincipalRepo
     context = {"aws:TokenIssueTime": now.isoformat().replace("+00:00", "Z")}
     inventory = _inventory(index, account_id)
     own = [arn for arn in (*acct.users, *acct.roles) if arn.split(":")[4:5] == [account_id]]  # GAAD is one account's
-    askers = {arn: _Asker(index, arn, context, now) for arn in own}
-    admins = {arn for arn, a in askers.items() if is_admin(a.ask_own)}
+    askers = {arn: Asker(index, arn, context, now) for arn in own}
+    verdicts = admin_verdicts(index, account_id)
+    admins = {arn for arn in askers if verdicts[arn].admin}
     inventory = replace(inventory, admin_roles=frozenset(r for r in inventory.roles if r in admins))
     methods = {arn: () if arn in admins else tuple(escalation_methods(a.ask, inventory, arn, a.witnesses,
                                                                       named=a.named, might=a.might))
@@ -166,7 +120,7 @@ def analyze_account(index: EvidenceIndex, account_id: str) -> list[PrincipalRepo
         reach = external.get(arn, ())
         reports.append(PrincipalReport(arn, "user" if arn in acct.users else "role", arn in admins, methods[arn],
                                        boundary, ":role/aws-service-role/" in arn, chains.get(arn, ()),
-                                       _admin_how(askers[arn]) if arn in admins else None, reach,
+                                       verdicts[arn].how, reach,
                                        bool(reach) and (arn in admins or bool(methods[arn]) or arn in chains),
                                        str(last) if last else None, who))
     return reports
@@ -176,7 +130,7 @@ _SOME_ACCOUNT = "arn:aws:iam::000000000000:root"  # stands for "any AWS principa
 _ASSUMED_IDENTITY = {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole*", "Resource": "*"}]}
 
 
-def _external_reach(index: EvidenceIndex, account_id: str, askers: dict[str, _Asker],
+def _external_reach(index: EvidenceIndex, account_id: str, askers: dict[str, Asker],
                     now: datetime) -> dict[str, tuple[str, ...]]:
     """Role ARN -> the principals outside the account its trust policy lets in (evaluated optimistically, their
     side assumed to allow: another account decides for its own principals)."""
@@ -208,14 +162,7 @@ def _external_reach(index: EvidenceIndex, account_id: str, askers: dict[str, _As
     return out
 
 
-def _admin_how(asker: _Asker) -> str:
-    """"group <name>" when the identity statement allowing the first IAM write is a group's, else "direct"."""
-    refs = [r for r in asker.ask(ADMIN_PROBES[0], "*", False).statements if r.policy_type == "identity"]
-    name = refs[0].policy if refs else ""
-    return f"group {name.rsplit('(group ', 1)[1].rstrip(')')}" if "(group " in name else "direct"
-
-
-def _trust_index(askers: dict[str, _Asker], inventory: Inventory) -> dict[str, set[str]]:
+def _trust_index(askers: dict[str, Asker], inventory: Inventory) -> dict[str, set[str]]:
     """AWS principal value named in a role's trust policy -> roles ("*" and account roots under "*": any
     principal of the account whose identity policies allow sts:AssumeRole). Only a candidate filter: the
     evaluator decides each edge."""
@@ -232,42 +179,95 @@ def _trust_index(askers: dict[str, _Asker], inventory: Inventory) -> dict[str, s
     return out
 
 
-def _chains(askers: dict[str, _Asker], inventory: Inventory, admins: set[str],
+_ASSUME = "sts:assumerole"
+
+
+def _plain(policies: Any) -> bool:
+    """No statement that can match sts:AssumeRole has a condition or a policy variable in its Resource: the
+    answer cannot depend on which principal of the same kind and account asks."""
+    return all(not st.conditions and (st.resources is None or not any("${" in p for p in st.resources.patterns))
+               for pol in policies for st in pol.candidates(_ASSUME) if st.actions.match(_ASSUME))
+
+
+def _plain_trust(asker: Asker | None) -> bool:
+    """The role's trust policy names no principal ARN of the account and has no condition or NotPrincipal:
+    it lets in any principal of the account or none, whoever asks."""
+    trust = asker.trust if asker is not None else None
+    return trust is not None and all(
+        not st.conditions and st.not_principals is None
+        and all(v == "*" or v.endswith(":root") or v.isdigit() for v in (st.principals or {}).get("AWS", ()))
+        for st in trust.statements)
+
+
+def _classes(askers: dict[str, Asker], goal: set[str]) -> list[tuple[bool, list[str]]]:
+    """Principals (not goals) some identity Allow of which names sts:AssumeRole, grouped by what decides an
+    assumption: kind, account, the compiled identity policies and boundary. (plain, members): a plain class's
+    members all get the same answer for a role with a plain trust policy (see :func:`_plain`)."""
+    groups: dict[Any, list[str]] = {}
+    plain: dict[Any, bool] = {}
+    for arn, asker in askers.items():
+        base = asker.base
+        if arn in goal or not any(st.allow and st.actions.match(_ASSUME) for pol in base.identity
+                                  for st in pol.candidates(_ASSUME)):
+            continue
+        p = base.principal
+        key = (p.kind, p.service_linked, p.account, tuple(id(pol.statements) for pol in base.identity),
+               id(base.boundary.statements) if base.boundary is not None else None)
+        if key not in plain:
+            levels = [*(base.scps or ()), *(base.rcps or ())]
+            plain[key] = _plain(base.identity) and _plain([base.boundary] if base.boundary else []) and all(
+                _plain(lvl.policies) for lvl in levels)
+        groups.setdefault(key, []).append(arn)
+    return [(plain[k], members) for k, members in groups.items()]
+
+
+def _chains(askers: dict[str, Asker], inventory: Inventory, admins: set[str],
             methods: dict[str, tuple[Method, ...]]) -> dict[str, tuple[str, ...]]:
-    """Shortest "can become" chains (breadth-first) to an administrator or an escalating principal."""
+    """Shortest "can become" chains (sts:AssumeRole) to an administrator or an escalating principal: one
+    breadth-first walk backwards from those goals, so each principal is reached once. Among chains of the
+    same length the one whose roles come first in the evidence's order wins. Principals that decide alike
+    (:func:`_classes`) are asked once per role with a plain trust policy, so the work grows with roles x
+    distinct permission sets, not roles x principals. (A principal with an escalation method is a goal
+    itself, so roles it could pass to a service add no chain.)"""
     trusts = _trust_index(askers, inventory)
     order = {r: i for i, r in enumerate(inventory.roles)}
-    edges: dict[str, list[str]] = {}
-    for arn, asker in askers.items():
-        p = asker.base.principal
-        named = {r for form in p.forms for r in trusts.get(form, ())}
-        if any(st.allow and st.actions.match("sts:assumerole") for pol in asker.base.identity
-               for st in pol.candidates("sts:assumerole")):
-            named |= set(trusts.get("*", ()))
-        nxt = [r for r in sorted(named, key=order.__getitem__) if r != arn
-               and asker.ask("sts:AssumeRole", r, True).allowed]
-        nxt += [res for m in methods[arn] for a, res, _ in m.grants if a.lower() == "iam:passrole"]
-        edges[arn] = list(dict.fromkeys(nxt))
     goal = {a for a in askers if a in admins or methods[a]}
+    owner = {form: arn for arn, a in askers.items() for form, cat in a.base.principal.forms.items()
+             if cat != "account"}
+    named: dict[str, list[str]] = {}  # role -> principals its trust names by ARN
+    for key, roles in trusts.items():
+        if key != "*" and owner.get(key) is not None:
+            for role in roles:
+                named.setdefault(role, []).append(owner[key])
+    open_roles = trusts.get("*", set())
+    classes = _classes(askers, goal)
+    nxt: dict[str, str] = {}
+
+    def can(p: str, t: str) -> bool:
+        return p not in goal and p not in nxt and p != t and askers[p].ask("sts:AssumeRole", t, True).allowed
+
+    frontier = [r for r in inventory.roles if r in goal]
+    while frontier:
+        new: list[str] = []
+        for t in frontier:
+            hits = [p for p in named.get(t, ()) if can(p, t)]
+            if t in open_roles:
+                shared = _plain_trust(askers.get(t))
+                for i, (plain, members) in enumerate(classes):
+                    if plain and shared:
+                        rep = next((m for m in members if m not in nxt and m != t), None)
+                        if rep is not None and can(rep, t):
+                            hits += [m for m in members if m not in nxt and m != t]
+                            classes[i] = (plain, [])
+                    else:
+                        hits += [m for m in members if can(m, t)]
+            for p in dict.fromkeys(hits):
+                nxt[p] = t
+                new.append(p)
+        frontier = sorted((p for p in new if p in order), key=order.__getitem__)
     out: dict[str, tuple[str, ...]] = {}
-    for start in askers:
-        if start in goal:
-            continue
-        seen, frontier = {start}, [(start,)]
-        while frontier and start not in out:
-            step = []
-            for chain in frontier:
-                for role in edges.get(chain[-1], ()):
-                    if role in seen:
-                        continue
-                    seen.add(role)
-                    if role in goal:
-                        out[start] = (*chain[1:], role)
-                        break
-                    step.append((*chain, role))
-                if start in out:
-                    break
-            frontier = step
+    for p, t in nxt.items():  # in the order of the walk: t is a goal or was given its chain before p
+        out[p] = (t, *out.get(t, ()))
     return out
 
 
