@@ -141,8 +141,10 @@ def _compute(index: EvidenceIndex, account_id: str) -> dict[str, AdminVerdict]:
         try:
             out[arn] = _verdict(Asker(index, arn, context, now), arn, kind, name, boundary)
         except (EvidenceError, PolicyError) as exc:
-            out[arn] = AdminVerdict(arn, kind, name, False, boundary=boundary,
-                                    error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            if isinstance(exc, PolicyError):
+                why = f"a policy that applies to it is malformed ({why})"
+            out[arn] = AdminVerdict(arn, kind, name, False, boundary=boundary, error=why)
     return out
 
 
