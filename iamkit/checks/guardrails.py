@@ -28,13 +28,15 @@ that prove it. Parameters: ``guardrail_allowed_regions`` (``[]``: the regions co
 ``org.scp.guardrails_present`` (in :mod:`iamkit.checks.scp`) is the summary: PASS only when every catalogued
 guardrail is enforced for the account (see :func:`summary`).
 
-All decisions go through :func:`decide`, the one place that calls the policy evaluator.
+All decisions go through :func:`decide`, the one place that calls the policy evaluator
+(:func:`iamkit.policy.engine.decide`, the evaluator of ``iamkit simulate``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -45,7 +47,9 @@ from iamkit.checks.registry import CheckContext, check
 from iamkit.findings import Finding, Status
 from iamkit.model import MissingEvidence
 from iamkit.policy import PolicyError
-from iamkit.policy.evaluate import Decision, Evaluation, evaluate_detailed
+from iamkit.policy.engine import StatementRef
+from iamkit.policy.engine import decide as engine_decide
+from iamkit.policy.intake import request_from_mapping
 
 ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 NEGATED_ARN_OPERATORS = ("stringnotequals", "stringnotlike", "arnnotequals", "arnnotlike")
@@ -94,11 +98,45 @@ def catalog() -> tuple[Guardrail, ...]:
 
 
 # -- the one call into the evaluator ------------------------------------------------------------------------
-def decide(levels: Sequence[Sequence[dict[str, Any]]], req: Request) -> Evaluation:
-    """AWS's decision for ``req`` by a principal whose identity policies allow everything, under the SCP
-    ``levels`` (root, OU..., account; SCP rows of the OrgModel or bare documents). Switch evaluators here."""
-    docs = [[p["document"] if "document" in p else p for p in lv] for lv in levels]
-    return evaluate_detailed([ALLOW_ALL], req.action, req.resource, scps=docs, context=req.context)
+DENIED, ALLOWED, UNSURE = "denied", "allowed", "unsure"
+_NOW = datetime(2026, 1, 1, tzinfo=UTC)  # no guardrail request depends on time; the engine wants a clock
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The evaluator's answer, reduced to what a guardrail needs: ``decision`` (denied, allowed, or unsure: it
+    depends on a condition the evaluator cannot decide), ``explicit_deny``, ``reason``, and the Deny statements
+    that certainly apply (``denies``: StatementRef with ``level`` the level's label)."""
+
+    decision: str
+    explicit_deny: bool
+    reason: str
+    denies: tuple[StatementRef, ...] = ()
+
+
+def decide(levels: Sequence[Sequence[dict[str, Any]]], req: Request,
+           labels: Sequence[str] | None = None) -> Outcome:
+    """AWS's decision (:func:`iamkit.policy.engine.decide`) for ``req`` by a principal whose identity policies
+    allow everything, under the SCP ``levels`` (root, OU..., account; SCP rows of the OrgModel or bare
+    documents) named by ``labels``. Raises PolicyError for a malformed SCP."""
+    names = list(labels) if labels is not None else [f"level {i + 1}" for i in range(len(levels))]
+    scps = [{"name": name, "policies": [{"name": _name(p) if "document" in p else f"SCP {j + 1}",
+                                         "document": p["document"] if "document" in p else p}
+                                        for j, p in enumerate(lv)]} for name, lv in zip(names, levels, strict=True)]
+    raw = {"principal": req.principal_arn, "action": req.action, "resource": req.resource,
+           "identity_policies": [{"name": "allow everything", "document": ALLOW_ALL}], "scps": scps,
+           "context": req.context}
+    parts = req.resource.split(":", 5)
+    if req.resource != "*" and (len(parts) < 6 or not parts[4]):  # S3 ARNs name no account: the probe's own
+        raw["resource_account"] = req.context.get("aws:PrincipalAccount") or req.principal_arn.split(":")[4]
+    d = engine_decide(request_from_mapping(raw, "guardrail request", _NOW))
+    unsure = {(u.get("policy"), u.get("index"), u.get("level")) for u in d.unresolved_conditions}
+    if d.decision == "explicit_deny":
+        certain = tuple(r for r in d.statements if (r.policy, r.index, r.level) not in unsure)
+        return Outcome(DENIED if certain else UNSURE, True, d.reason, certain)
+    if d.allowed:
+        return Outcome(ALLOWED, False, d.reason)
+    return Outcome(UNSURE if d.unresolved_conditions else DENIED, False, d.reason)
 
 
 # -- requests -------------------------------------------------------------------------------------------------
@@ -144,17 +182,15 @@ def _name(p: dict[str, Any]) -> str:
     return str(p.get("name") or p.get("id"))
 
 
-def _deciding_denies(levels, labels, req) -> list[tuple[str, dict[str, Any], int, dict[str, Any]]]:  # noqa: ANN001
-    """(level label, SCP row, statement index, statement) of every Deny statement that denies ``req``."""
+def _deciding_denies(levels, labels, ev: Outcome) -> list[tuple[str, dict[str, Any], int, dict[str, Any]]]:  # noqa: ANN001
+    """(level label, SCP row, statement index, statement) of every Deny statement that denies the request."""
     hits = []
-    for label, pols in zip(labels, levels, strict=True):
-        for p in pols:
-            for i, st in enumerate(_statements(p["document"] or {})):
-                if st.get("Effect") != "Deny":
-                    continue
-                one = {"Version": "2012-10-17", "Statement": [st]}
-                if decide([[one]], req).explicit_deny:
-                    hits.append((label, p, i, st))
+    for ref in ev.denies:
+        for label, pols in zip(labels, levels, strict=True):
+            for p in pols if label == ref.level else ():
+                sts = _statements(p["document"] or {})
+                if _name(p) == ref.policy and 0 < ref.index <= len(sts):
+                    hits.append((label, p, ref.index - 1, sts[ref.index - 1]))
     return hits
 
 
@@ -187,16 +223,16 @@ def _concrete(pattern: str, account_id: str) -> str:
     return ":".join(parts).replace("*", "").replace("?", "x")
 
 
-def _explain(levels, labels, req: Request, ev: Evaluation) -> tuple[str, list]:  # noqa: ANN001
+def _explain(levels, labels, req: Request, ev: Outcome) -> tuple[str, list]:  # noqa: ANN001
     """One phrase on why ``req`` got ``ev``, and the deciding Deny hits."""
-    if ev.decision is Decision.DENIED and ev.explicit_deny:
-        hits = _deciding_denies(levels, labels, req)
+    if ev.decision == DENIED and ev.explicit_deny:
+        hits = _deciding_denies(levels, labels, ev)
         refs = [_stmt_ref(p, label, i, st) + (f" [conditions: {', '.join(_condition_keys(st))}]"
                                               if st.get("Condition") else "") for label, p, i, st in hits]
         return f"denied by {'; '.join(refs) or ev.reason}", hits
-    if ev.decision is Decision.DENIED:
+    if ev.decision == DENIED:
         gaps = [f"{label} ({', '.join(_name(p) for p in pols) or 'no SCP attached'})"
-                for label, pols in zip(labels, levels, strict=True) if decide([pols], req).decision is Decision.DENIED]
+                for label, pols in zip(labels, levels, strict=True) if decide([pols], req, [label]).decision == DENIED]
         return f"denied: no SCP allows it at {'; '.join(gaps)}", []
     return ev.reason, []
 
@@ -222,12 +258,12 @@ def evaluate_guardrail(ctx: CheckContext, g: Guardrail, levels, labels) -> Verdi
     reqs = build_requests(g, acct.account_id, org.organization_id, allowed, roles)
     denied, allowed_reqs, unsure, hits = [], [], [], []
     for req in reqs:
-        ev = decide(levels, req)
+        ev = decide(levels, req, labels)
         why, found = _explain(levels, labels, req, ev)
         hits += found
-        if ev.decision is Decision.DENIED:
+        if ev.decision == DENIED:
             denied.append(f"{req.label()}: {why}")
-        elif ev.decision is Decision.ALLOWED:
+        elif ev.decision == ALLOWED:
             allowed_reqs.append(req.label())
         else:
             unsure.append(f"{req.label()}: {why}")
@@ -250,7 +286,7 @@ def _exempt(g: Guardrail, account_id: str, org_id: str, allowed, roles, levels, 
     out = []
     for pattern in dict.fromkeys(p for _, _, _, st in hits for p in _exempt_patterns(st)):
         reqs = build_requests(g, account_id, org_id, allowed, roles, principal=_concrete(pattern, account_id))
-        if any(decide(levels, r).decision is not Decision.DENIED for r in reqs):
+        if any(decide(levels, r).decision != DENIED for r in reqs):
             out.append(pattern)
     return out
 
