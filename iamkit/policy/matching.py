@@ -171,6 +171,11 @@ class PrincipalMatcher:
         self._federated = frozenset(principals.get("Federated", ()))
         self._canonical = frozenset(principals.get("CanonicalUser", ()))
 
+    @property
+    def aws(self) -> frozenset[str]:
+        """The ``AWS`` values named (12-digit account ids as their root ARN; ``*`` as written)."""
+        return self._aws
+
     def category(self, kind: str, name: str | None, forms: Mapping[str, str]) -> str | None:
         """The best category under which the element names the principal (``direct`` for ``*``)."""
         if self._any:

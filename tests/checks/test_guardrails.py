@@ -224,3 +224,26 @@ def test_summary_passes_only_when_all_enforced(tmp_path, enforced):
     s = guardrails(tmp_path, docs)["s_present"]
     assert s.status == (Status.PASS if enforced == 11 else Status.FAIL)
     assert f"{enforced} of 11 catalogued guardrails are enforced" in s.detail
+
+
+def test_guardrails_are_decided_by_the_policy_engine(tmp_path):
+    """One evaluator for everything (iamkit.policy.engine, as `iamkit simulate`): a policy variable in an SCP's
+    Resource is resolved from the request (IAM User Guide, "Policy variables"), so a Deny scoped to the
+    requester's own account with ${aws:PrincipalAccount} protects the security roles; the same Deny naming
+    another account does not."""
+    from iamkit.checks.guardrails import DENIED, Request, decide
+
+    own = deny("Protect", ["iam:DeleteRole", "iam:UpdateAssumeRolePolicy", "iam:AttachRolePolicy",
+                           "iam:PutRolePolicy"], resource="arn:aws:iam::${aws:PrincipalAccount}:role/*")
+    got = guardrails(tmp_path / "own", {"Protect": (own, ["ou-work"])})
+    assert got["protect_security_roles"].status == Status.PASS, got["protect_security_roles"].detail
+    assert "SCP Protect at OU /Workloads (statement 'Protect')" in got["protect_security_roles"].detail
+    other = deny("Protect", ["iam:*"], resource=f"arn:aws:iam::{OTHER}:role/*")
+    assert guardrails(tmp_path / "other", {"Protect": (other, ["ou-work"])})[
+        "protect_security_roles"].status == Status.FAIL
+    # the engine's answer, reduced: a Deny on a key the request does not give is undecidable, never DENIED
+    req = Request("s3:PutObject", "arn:aws:s3:::b/k", "us-east-1", f"arn:aws:iam::{ACCT}:role/x",
+                  {"aws:PrincipalAccount": ACCT})
+    cond = deny("Ip", "s3:*", {"NotIpAddress": {"aws:SourceIp": "10.0.0.0/8"}})  # AWS always sets it
+    assert decide([[FULL, cond]], req).decision == "unsure"
+    assert decide([[FULL, deny("All", "s3:*")]], req).decision == DENIED

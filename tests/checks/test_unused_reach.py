@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -248,3 +249,89 @@ def test_an_unreadable_trust_policy_makes_reach_an_error_not_a_pass(tmp_path):
     got = _reach(tmp_path, {ACCT: [broken], ORG_ACCT: [admin]})
     f = got[f"arn:aws:iam::{ORG_ACCT}:role/admin"]
     assert f.status == Status.ERROR and "broken" in f.detail
+
+
+# ---------------------------------------------------------------- SCPs and RCPs in reach chains
+FULL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+RCP_FULL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*",
+                                                    "Resource": "*"}]}
+
+
+def _org_policies(tmp_path, members, scps=(), rcps=()):  # noqa: ANN001, ANN202
+    """An organization with SCPs and RCPs enabled, the AWS-managed full-access policy of each type at the root
+    and every account (as AWS attaches them), and extra (name, document, target) policies."""
+    accounts = [MGMT, *members]
+    pols = [("p-full", "FullAWSAccess", "SERVICE_CONTROL_POLICY", FULL, ["r-root", *accounts]),
+            ("p-rcpfull", "RCPFullAWSAccess", "RESOURCE_CONTROL_POLICY", RCP_FULL, ["r-root", *accounts])]
+    pols += [(f"p-scp{i}", n, "SERVICE_CONTROL_POLICY", d, [t]) for i, (n, d, t) in enumerate(scps)]
+    pols += [(f"p-rcp{i}", n, "RESOURCE_CONTROL_POLICY", d, [t]) for i, (n, d, t) in enumerate(rcps)]
+    files = {
+        "organizations/organization.json": {"Organization": {"Id": "o-abc123", "MasterAccountId": MGMT}},
+        "organizations/roots.json": {"Roots": [{"Id": "r-root", "PolicyTypes": [
+            {"Type": "SERVICE_CONTROL_POLICY", "Status": "ENABLED"},
+            {"Type": "RESOURCE_CONTROL_POLICY", "Status": "ENABLED"}]}]},
+        "organizations/ous.json": [],
+        "organizations/accounts.json": {"Accounts": [{"Id": a, "Status": "ACTIVE", "ParentId": "r-root"}
+                                                     for a in accounts]},
+        "organizations/policies.json": [
+            {"PolicySummary": {"Id": i, "Name": n, "Type": t, "AwsManaged": i in ("p-full", "p-rcpfull")},
+             "Content": json.dumps(d)} for i, n, t, d, _ in pols],
+        "organizations/targets.json": {i: [{"TargetId": x, "Type": "ACCOUNT" if x.isdigit() else "ROOT"}
+                                           for x in ts] for i, _, _, _, ts in pols}}
+    return Bundle(write_bundle(tmp_path / "org" / "organization", files, account_id=MGMT, scope="organization",
+                               extra={"organization_id": "o-abc123", "management_account_id": MGMT}))
+
+
+def _reach_org(tmp_path, accounts, scps=(), rcps=()):  # noqa: ANN001, ANN202
+    bundles = [Bundle(write_bundle(tmp_path / "ev" / a, {GAAD: gaad(roles=roles)}, account_id=a))
+               for a, roles in {MGMT: [], **accounts}.items()]
+    org = _org_policies(tmp_path, [a for a in accounts if a != MGMT], scps, rcps)
+    found = assess(bundles, load_settings(), org)
+    return {f.resource_arn: f for f in found if f.check_id == "iam.role.external_admin_reach"}
+
+
+def _chain_roles():  # noqa: ANN202
+    entry = role("entry", trust({"AWS": f"arn:aws:iam::{OUTSIDE}:root"}),
+                 inline={"hop": allow("sts:AssumeRole", f"arn:aws:iam::{ORG_ACCT}:role/admin")})
+    admin = role("admin", trust({"AWS": f"arn:aws:iam::{ACCT}:root"}), account=ORG_ACCT, inline={"all": ADMIN_DOC})
+    return {ACCT: [entry], ORG_ACCT: [admin]}
+
+
+ADMIN_ARN = f"arn:aws:iam::{ORG_ACCT}:role/admin"
+
+
+def test_an_scp_denying_assume_role_in_the_source_account_cuts_the_chain(tmp_path):
+    """SCPs restrict the principals of their account (Organizations, SCP evaluation): a Deny of sts:AssumeRole
+    on account A stops A's roles from assuming B's; the same Deny on B (the target's account) does not, since
+    SCPs never restrict principals of other accounts."""
+    deny = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": "*"}]}
+    assert _reach_org(tmp_path / "open", _chain_roles())[ADMIN_ARN].status == Status.FAIL
+    got = _reach_org(tmp_path / "a", _chain_roles(), scps=[("NoAssume", deny, ACCT)])
+    assert got[ADMIN_ARN].status == Status.PASS
+    got = _reach_org(tmp_path / "b", _chain_roles(), scps=[("NoAssume", deny, ORG_ACCT)])
+    assert got[ADMIN_ARN].status == Status.FAIL
+
+
+def test_an_rcp_of_the_target_account_cuts_the_hop(tmp_path):
+    """RCPs restrict access to their account's resources, whoever asks: an RCP on B denying sts:AssumeRole to
+    principals of other accounts cuts the hop from A; one allowing A's account leaves it."""
+    def only(account: str) -> dict:
+        return {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRole",
+                                                        "Resource": "*", "Condition": {"StringNotEquals": {
+                                                            "aws:PrincipalAccount": [account]}}}]}
+    got = _reach_org(tmp_path / "a", _chain_roles(), rcps=[("OwnOnly", only(ORG_ACCT), ORG_ACCT)])
+    assert got[ADMIN_ARN].status == Status.PASS
+    got = _reach_org(tmp_path / "b", _chain_roles(), rcps=[("FromAcct", only(ACCT), ORG_ACCT)])
+    assert got[ADMIN_ARN].status == Status.FAIL
+
+
+def test_an_rcp_keeping_outsiders_out_stops_the_entry(tmp_path):
+    """A role trusting anyone (Principal *) is no way in when the account's RCP denies sts:AssumeRole to
+    principals outside the organization (aws:PrincipalOrgID is absent for them: ...IfExists denies)."""
+    direct = role("direct-admin", trust({"AWS": "*"}), inline={"all": ADMIN_DOC})
+    org_only = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "sts:*",
+                                                        "Resource": "*", "Condition": {"StringNotEqualsIfExists": {
+                                                            "aws:PrincipalOrgID": "o-abc123"}}}]}
+    arn = f"arn:aws:iam::{ACCT}:role/direct-admin"
+    assert _reach_org(tmp_path / "open", {ACCT: [direct]})[arn].status == Status.FAIL
+    assert _reach_org(tmp_path / "rcp", {ACCT: [direct]}, rcps=[("OrgOnly", org_only, ACCT)])[arn].status == Status.PASS
