@@ -39,6 +39,14 @@ SEMANTICS = """\
   ACCOUNT_UNUSED_ACCESS analyzer); NOT_APPLICABLE for accounts without an unused-access analyzer.
 - `iam.role.external_admin_reach`: per admin-equivalent role (root ARN when an account has none); Dev's
   `legacy-admin-inline` is reached by 444455556666 through `ci-entry`.
+- Administrators (`iam.user.privileged_without_mfa`, `iam.principal.privilege_escalation`, the holders named
+  by `iam.policy.full_admin_attached`, `iamkit principals`) are the policy evaluator's: every IAM write
+  allowed by the principal's own policies (groups included) and its permissions boundary. False-positive
+  trap in Sandbox: `tina.quarantined` (AdministratorAccess through group SandboxAdmins, cut by the Deny in
+  QuarantineReadOnly of group Quarantine) and `bo.bounded` (the same group, capped by the boundary
+  SandboxBoundary) are not administrators and cannot escalate: no `iam.user.privileged_without_mfa` finding
+  although neither has MFA, `iam.principal.privilege_escalation` PASS, and the AdministratorAccess FAIL names
+  them as "not administrators despite it".
 - A centrally managed root (no password, keys or MFA): `mfa_enabled`/`hardware_mfa` NOT_APPLICABLE.
 - IAM Identity Center: `sso.permission_set.session_duration` and `.inline_wildcards` are reported in the
   instance's account (management) per permission set; `sso.permission_set.admin` and

@@ -236,3 +236,24 @@ def test_every_identity_center_finding_is_stated(demo_findings):
     extra = [f"{f.check_id} {f.account_id} {f.resource_arn} {f.status.value}: {f.detail}" for f in findings
              if f.check_id.startswith("sso.") and (f.check_id, f.account_id, f.resource_arn, f.region) not in expected]
     assert not extra, "\n".join(extra)
+
+
+def test_false_positive_trap_is_no_administrator(demo_findings):
+    """Sandbox's trap: tina.quarantined (AdministratorAccess through a group, cut by a Deny in another policy)
+    and bo.bounded (the same, capped by a permissions boundary) hold an admin-looking Allow but are not
+    administrators (IAM User Guide, policy evaluation: an explicit Deny wins; a boundary caps identity
+    policies): no privileged_without_mfa finding (neither has MFA, so an admin verdict would FAIL), escalation
+    PASS, and the AdministratorAccess FAIL names them as cut, with the Deny and the boundary."""
+    _, findings, _ = demo_findings
+    sandbox = "567890123456"
+    trap = {f"arn:aws:iam::{sandbox}:user/{n}" for n in ("tina.quarantined", "bo.bounded")}
+    mine = [f for f in findings if f.account_id == sandbox and f.resource_arn in trap]
+    assert not [f for f in mine if f.check_id == "iam.user.privileged_without_mfa"]
+    assert {f.resource_arn: f.status.value for f in mine if f.check_id == "iam.principal.privilege_escalation"} \
+        == dict.fromkeys(trap, "PASS")
+    [admin] = [f for f in findings if f.account_id == sandbox and f.check_id == "iam.policy.full_admin_attached"
+               and f.resource_arn.endswith(":policy/AdministratorAccess")]
+    assert admin.status.value == "FAIL" and "Effective administrators through it: sam.sandbox." in admin.detail
+    cut = admin.detail.split("Not administrators despite it: ")[1]
+    assert "tina.quarantined (explicit Deny in identity policy QuarantineReadOnly" in cut
+    assert "bo.bounded (the permissions boundary does not allow" in cut
