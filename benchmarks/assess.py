@@ -6,8 +6,9 @@ Then the least-privilege analyses alone, each timed in one child process with th
 (a root > 3 OUs > account chain with a guardrail baseline, a region restriction with NotAction and an exemption
 through aws:PrincipalArn): the 11 SCP guardrails, iam.role.unused, Access Analyzer unused access, and the
 cross-account reach graph with iam.role.external_admin_reach (every 25th role trusts its own account, every
-50th holds a NotAction policy that allows sts:AssumeRole, so chains exist). Wall time per analysis and the
-child's peak RSS after it are printed.
+50th holds a NotAction policy that allows sts:AssumeRole, so chains exist), and the per-principal analysis of
+iam.principal.privilege_escalation (effective administrators, escalation methods, role chains). Wall time per
+analysis and the child's peak RSS after it are printed.
 
 The bundle is written with BundleWriter (GAAD, credential report, password policy, virtual MFA devices,
 providers, server certificates, Access Analyzer for 4 regions, CloudTrail root events, organization
@@ -214,12 +215,19 @@ def leastpriv_child(bundle: Path, org_bundle: Path) -> None:
         ctx.check_id = "iam.role.external_admin_reach"
         return list(reach.external_admin_reach(ctx))
 
+    def escalation() -> object:
+        from iamkit.authz import EvidenceIndex
+        from iamkit.principals import analyze_account
+
+        return analyze_account(EvidenceIndex([b], Bundle(org_bundle)), b.account_id)
+
     steps = [("model tables (GAAD users, roles, policies, trust)",
               lambda: (ctx.account.users, ctx.account.roles, ctx.account.policies, ctx.account.trust)),
              ("SCP guardrails (11 guardrails, 27 requests)", lambda: guardrails.account_verdicts(ctx)),
              ("iam.role.unused", lambda: unused.role_usage(ctx)),
              ("Access Analyzer unused access", lambda: unused.unused_findings(ctx)),
-             ("reach graph + iam.role.external_admin_reach", reach_check)]
+             ("reach graph + iam.role.external_admin_reach", reach_check),
+             ("effective admins + escalation + role chains", escalation)]
     for name, fn in steps:
         t0 = time.perf_counter()
         out = fn()
@@ -254,6 +262,8 @@ def main() -> None:
         leastpriv_child(*args.leastpriv_child)
         return
     root = args.keep or Path(tempfile.mkdtemp(prefix="iamkit-bench-assess-"))
+    walls: list[float] = []
+    cpus: list[float] = []
     for scale in (0.5, 1.0):
         u, r = int(args.users * scale), int(args.roles * scale)
         t0 = time.perf_counter()
@@ -261,11 +271,15 @@ def main() -> None:
         built = time.perf_counter() - t0
         size = sum(p.stat().st_size for p in bundle.rglob("*") if p.is_file()) / 1e6
         wall, cpu, peak, summary = run_assess(bundle, root / f"{u}x{r}" / "out")
+        walls.append(wall)
+        cpus.append(cpu)
         findings = len(json.loads((root / f"{u}x{r}" / "out" / "findings.json").read_text()))
         print(f"{u:>6} users {r:>6} roles  bundle {size:6.1f} MB (built in {built:4.1f} s)  "
               f"iamkit assess: wall {wall:6.1f} s, CPU {cpu:6.1f} s, peak RSS {peak:7.0f} MB, {findings} findings")
         print(f"    {summary}")
     print("(peak RSS is the largest child so far: the 1.0x row is the full-size run)")
+    print(f"growth from 0.5x to 1.0x: wall x{walls[1] / walls[0]:.2f}, CPU x{cpus[1] / cpus[0]:.2f} "
+          "(2.0 is linear)")
     org = build_org(root / "organization")
     print(f"least-privilege analyses, {u} users {r} roles, organization chain of 5 levels (one child process):")
     proc = subprocess.run([sys.executable, __file__, "--leastpriv-child", str(bundle), str(org)],

@@ -11,6 +11,7 @@ obtain now), and ``aws:SourceAccount`` is the account for services acting in it.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -104,8 +105,9 @@ def analyze_account(index: EvidenceIndex, account_id: str) -> list[PrincipalRepo
     verdicts = admin_verdicts(index, account_id)
     admins = {arn for arn in askers if verdicts[arn].admin}
     inventory = replace(inventory, admin_roles=frozenset(r for r in inventory.roles if r in admins))
+    trusts = _trust_index(askers, inventory)
     methods = {arn: () if arn in admins else tuple(escalation_methods(a.ask, inventory, arn, a.witnesses,
-                                                                      named=a.named, might=a.might))
+                                                                      named=_named(a, trusts), might=a.might))
                for arn, a in askers.items()}
     chains = _chains(askers, inventory, admins, methods)
     external = _external_reach(index, account_id, askers, now)
@@ -173,6 +175,8 @@ def _trust_index(askers: dict[str, Asker], inventory: Inventory) -> dict[str, se
         if trust is None:
             continue
         for st in trust.statements:
+            if st.is_allow and st.not_principals is not None:  # Allow NotPrincipal: nearly anyone
+                out.setdefault("*", set()).add(role)
             for value in (st.principals or {}).get("AWS", ()):
                 key = "*" if value == "*" or value.endswith(":root") or value.isdigit() else value
                 out.setdefault(key, set()).add(role)
@@ -207,8 +211,7 @@ def _classes(askers: dict[str, Asker], goal: set[str]) -> list[tuple[bool, list[
     plain: dict[Any, bool] = {}
     for arn, asker in askers.items():
         base = asker.base
-        if arn in goal or not any(st.allow and st.actions.match(_ASSUME) for pol in base.identity
-                                  for st in pol.candidates(_ASSUME)):
+        if arn in goal or not _names_assume(asker):
             continue
         p = base.principal
         key = (p.kind, p.service_linked, p.account, tuple(id(pol.statements) for pol in base.identity),
@@ -219,6 +222,28 @@ def _classes(askers: dict[str, Asker], goal: set[str]) -> list[tuple[bool, list[
                 _plain(lvl.policies) for lvl in levels)
         groups.setdefault(key, []).append(arn)
     return [(plain[k], members) for k, members in groups.items()]
+
+
+def _names_assume(asker: Asker) -> bool:
+    """Some identity Allow of the principal names sts:AssumeRole."""
+    return any(st.allow and st.actions.match(_ASSUME) for pol in asker.base.identity
+               for st in pol.candidates(_ASSUME))
+
+
+def _named(asker: Asker, trusts: dict[str, set[str]]) -> Callable[[str, str], bool]:
+    """:meth:`Asker.named`, and for sts:AssumeRole* a cheap filter on the target role's trust policy: it names
+    the principal itself, or (``*``: any principal, an account) lets identity policies decide and one of the
+    principal's names sts:AssumeRole. The evaluator decides what passes; without the filter every principal
+    would be asked about every administrator role (principals x roles)."""
+    direct = set().union(*(trusts.get(form, ()) for form in asker.base.principal.forms))
+    delegated = trusts.get("*", set()) if _names_assume(asker) else set()
+
+    def named(action: str, resource: str) -> bool:
+        if action.lower().startswith("sts:assumerole"):
+            return resource in direct or resource in delegated
+        return asker.named(action, resource)
+
+    return named
 
 
 def _chains(askers: dict[str, Asker], inventory: Inventory, admins: set[str],
