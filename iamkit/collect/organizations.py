@@ -31,7 +31,17 @@ from typing import Any
 
 from iamkit.aws.session import AWS_ERRORS, AwsSession, error_code, one_line
 from iamkit.collect.base import paginate, step, strip_metadata
-from iamkit.evidence import BundleWriter
+from iamkit.evidence import (
+    ORG_ACCOUNTS,
+    ORG_DELEGATED_ADMINISTRATORS,
+    ORG_FEATURES,
+    ORG_ORGANIZATION,
+    ORG_OUS,
+    ORG_POLICIES,
+    ORG_ROOTS,
+    ORG_TARGETS,
+    BundleWriter,
+)
 
 COLLECTOR = "organizations"
 OPERATIONS = frozenset({
@@ -49,14 +59,15 @@ OPERATIONS = frozenset({
 })
 POLICY_TYPES = ("SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY")
 
-ORGANIZATION = "organizations/organization.json"
-ROOTS = "organizations/roots.json"
-OUS = "organizations/ous.json"
-ACCOUNTS = "organizations/accounts.json"
-POLICIES = "organizations/policies.json"
-TARGETS = "organizations/targets.json"
-DELEGATED_ADMINISTRATORS = "organizations/delegated_administrators.json"
-FEATURES = "organizations/organizations_features.json"
+# the organization bundle's files, named in iamkit.evidence
+ORGANIZATION = ORG_ORGANIZATION
+ROOTS = ORG_ROOTS
+OUS = ORG_OUS
+ACCOUNTS = ORG_ACCOUNTS
+POLICIES = ORG_POLICIES
+TARGETS = ORG_TARGETS
+DELEGATED_ADMINISTRATORS = ORG_DELEGATED_ADMINISTRATORS
+FEATURES = ORG_FEATURES
 
 
 def describe_organization(session: AwsSession) -> dict[str, Any]:
