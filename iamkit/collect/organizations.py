@@ -29,19 +29,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from iamkit import evidence
 from iamkit.aws.session import AWS_ERRORS, AwsSession, error_code, one_line
 from iamkit.collect.base import paginate, step, strip_metadata
-from iamkit.evidence import (
-    ORG_ACCOUNTS,
-    ORG_DELEGATED_ADMINISTRATORS,
-    ORG_FEATURES,
-    ORG_ORGANIZATION,
-    ORG_OUS,
-    ORG_POLICIES,
-    ORG_ROOTS,
-    ORG_TARGETS,
-    BundleWriter,
-)
+from iamkit.evidence import BundleWriter
 
 COLLECTOR = "organizations"
 OPERATIONS = frozenset({
@@ -60,14 +51,14 @@ OPERATIONS = frozenset({
 POLICY_TYPES = ("SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY")
 
 # the organization bundle's files, named in iamkit.evidence
-ORGANIZATION = ORG_ORGANIZATION
-ROOTS = ORG_ROOTS
-OUS = ORG_OUS
-ACCOUNTS = ORG_ACCOUNTS
-POLICIES = ORG_POLICIES
-TARGETS = ORG_TARGETS
-DELEGATED_ADMINISTRATORS = ORG_DELEGATED_ADMINISTRATORS
-FEATURES = ORG_FEATURES
+ORGANIZATION = evidence.ORG_ORGANIZATION
+ROOTS = evidence.ORG_ROOTS
+OUS = evidence.ORG_OUS
+ACCOUNTS = evidence.ORG_ACCOUNTS
+POLICIES = evidence.ORG_POLICIES
+TARGETS = evidence.ORG_TARGETS
+DELEGATED_ADMINISTRATORS = evidence.ORG_DELEGATED_ADMINISTRATORS
+FEATURES = evidence.ORG_FEATURES
 
 
 def describe_organization(session: AwsSession) -> dict[str, Any]:

@@ -30,12 +30,10 @@ so checks read one front. Every cached table is an :class:`iamkit.evidence.fact`
 evidence files it rests on, so a check served from the cache is held to its declared reads.
 """
 
-from iamkit.evidence import (  # the bundle layout, re-exported for the checks
-    ACCOUNT_ALIASES,
+from iamkit.evidence import (  # the bundle layout (named there), re-exported for the checks that import it here
     ACCOUNT_SUMMARY,
     AUTHORIZATION_DETAILS,
     CREDENTIAL_REPORT,
-    CREDENTIAL_REPORT_META,
     ORGANIZATIONS_FEATURES,
     PASSWORD_POLICY,
     PROVIDERS,
@@ -53,7 +51,7 @@ from iamkit.model.frames import MissingEvidence, partition_of
 from iamkit.model.organization import FEATURE_OFF_CODES, MEMBER_CODES, STANDALONE_CODES, OrgModel, membership
 
 __all__ = [
-    "ACCOUNT_ALIASES", "ACCOUNT_SUMMARY", "AUTHORIZATION_DETAILS", "CREDENTIAL_REPORT", "CREDENTIAL_REPORT_META",
+    "ACCOUNT_SUMMARY", "AUTHORIZATION_DETAILS", "CREDENTIAL_REPORT",
     "FEATURE_OFF_CODES", "MEMBER_CODES", "ORGANIZATIONS_FEATURES", "PASSWORD_POLICY", "PROVIDERS", "REGIONS",
     "ROOT_ACTIVITY", "ROOT_USER", "SERVER_CERTIFICATES", "SERVICE_LINKED_PATH", "SSO_PATH", "STANDALONE_CODES",
     "VIRTUAL_MFA_DEVICES", "AccountModel", "MissingEvidence", "OrgModel", "alias_of", "analyzer_file",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
@@ -33,14 +34,18 @@ class RegionsMixin(BundleFacts):
         """The raw Access Analyzer file of one region (raises MissingEvidence when absent)."""
         return self.json(analyzer_file(region))
 
+    def _analyzer_files(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(region, raw file) of every region whose Access Analyzer file is present."""
+        for region in self.regions:
+            if self.bundle.has(analyzer_file(region)):
+                yield region, self.bundle.json(analyzer_file(region))
+
     @fact
     def analyzers(self) -> pd.DataFrame:
         """Analyzers of every region whose file is present (regions without a file: see ``analyzer_region``)."""
         recs = []
-        for region in self.regions:
-            if not self.bundle.has(analyzer_file(region)):
-                continue
-            for a in self.bundle.json(analyzer_file(region)).get("analyzers") or []:
+        for region, data in self._analyzer_files():
+            for a in data.get("analyzers") or []:
                 recs.append({"region": region, "name": a.get("name"), "arn": a.get("arn"),
                              "type": a.get("type"), "status": a.get("status")})
         return _frame(recs, ["region", "name", "arn", "type", "status"])
@@ -48,10 +53,7 @@ class RegionsMixin(BundleFacts):
     @fact
     def analyzer_findings(self) -> pd.DataFrame:
         recs = []
-        for region in self.regions:
-            if not self.bundle.has(analyzer_file(region)):
-                continue
-            data = self.bundle.json(analyzer_file(region))
+        for region, data in self._analyzer_files():
             for analyzer_arn, items in (data.get("findings") or {}).items():
                 for f in items or []:
                     principal = f.get("principal") or {}
