@@ -21,9 +21,11 @@ import orjson
 
 from iamkit.admins import Asker, admin_verdicts
 from iamkit.authz import EvidenceIndex, request_from_evidence
+from iamkit.policy.conditions import key_result
 from iamkit.policy.engine import decide
 from iamkit.policy.escalation import Inventory, Method, escalation_methods
 from iamkit.policy.intake import request_from_mapping
+from iamkit.policy.matching import UNKNOWN
 from iamkit.policy.privesc import escalation_paths
 
 __all__ = ["PrincipalReport", "analyze_account"]
@@ -186,11 +188,29 @@ def _trust_index(askers: dict[str, Asker], inventory: Inventory) -> dict[str, se
 _ASSUME = "sts:assumerole"
 
 
-def _plain(policies: Any) -> bool:
-    """No statement that can match sts:AssumeRole has a condition or a policy variable in its Resource: the
-    answer cannot depend on which principal of the same kind and account asks."""
-    return all(not st.conditions and (st.resources is None or not any("${" in p for p in st.resources.patterns))
-               for pol in policies for st in pol.candidates(_ASSUME) if st.actions.match(_ASSUME))
+def _key_state(k: Any, ctx: Any) -> bool | None:
+    """One condition key's result for this context (None: cannot be decided), as the evaluator gets it."""
+    present = ctx.get(k.key)
+    if k.parsed is None or present is UNKNOWN or any(ctx.get(v) is UNKNOWN for v in k.variables):
+        return None
+    return key_result(k.parsed, k.values, present, ctx.values)
+
+
+def _signature(policies: Any, ctx: Any) -> tuple[bool | None, ...] | None:
+    """What in these policies' statements that can match sts:AssumeRole depends on who asks: the result of
+    each condition key in the principal's context (principals of one kind and account differ only in keys such
+    as aws:PrincipalArn, aws:username, tags; target-dependent keys move alike for all of them). None when a
+    Resource holds a policy variable or a statement names principals: then only the principal itself decides."""
+    sig: list[bool | None] = []
+    for pol in policies:
+        for st in pol.candidates(_ASSUME):
+            if not st.actions.match(_ASSUME):
+                continue
+            if (st.resources is not None and any("${" in x for x in st.resources.patterns)) or \
+                    st.not_principal is not None or (st.principal is not None and st.principal.aws - {"*"}):
+                return None
+            sig += [_key_state(k, ctx) for k in st.conditions]
+    return tuple(sig)
 
 
 def _plain_trust(asker: Asker | None) -> bool:
@@ -205,8 +225,9 @@ def _plain_trust(asker: Asker | None) -> bool:
 
 def _classes(askers: dict[str, Asker], goal: set[str]) -> list[tuple[bool, list[str]]]:
     """Principals (not goals) some identity Allow of which names sts:AssumeRole, grouped by what decides an
-    assumption: kind, account, the compiled identity policies and boundary. (plain, members): a plain class's
-    members all get the same answer for a role with a plain trust policy (see :func:`_plain`)."""
+    assumption: kind, account, the compiled identity policies and boundary, and the :func:`_signature` of
+    everything that can match sts:AssumeRole (identity, boundary, SCPs, RCPs) in their context. (plain,
+    members): a plain class's members all get the same answer for a role with a plain trust policy."""
     groups: dict[Any, list[str]] = {}
     plain: dict[Any, bool] = {}
     for arn, asker in askers.items():
@@ -214,12 +235,13 @@ def _classes(askers: dict[str, Asker], goal: set[str]) -> list[tuple[bool, list[
         if arn in goal or not _names_assume(asker):
             continue
         p = base.principal
-        key = (p.kind, p.service_linked, p.account, tuple(id(pol.statements) for pol in base.identity),
-               id(base.boundary.statements) if base.boundary is not None else None)
-        if key not in plain:
-            levels = [*(base.scps or ()), *(base.rcps or ())]
-            plain[key] = _plain(base.identity) and _plain([base.boundary] if base.boundary else []) and all(
-                _plain(lvl.policies) for lvl in levels)
+        pols = [*base.identity, *([base.boundary] if base.boundary else []),
+                *(pol for lvl in (*(base.scps or ()), *(base.rcps or ())) for pol in lvl.policies)]
+        sig = _signature(pols, base.context)
+        key: Any = (p.kind, p.service_linked, p.account, tuple(id(pol.statements) for pol in base.identity),
+                    id(base.boundary.statements) if base.boundary is not None else None, sig) \
+            if sig is not None else ("alone", arn)
+        plain[key] = sig is not None
         groups.setdefault(key, []).append(arn)
     return [(plain[k], members) for k, members in groups.items()]
 

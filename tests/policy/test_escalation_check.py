@@ -157,3 +157,40 @@ def test_an_scp_on_an_admin_probe_leaves_an_administrator_an_administrator(tmp_p
     SCP denying one admin probe (iam:CreatePolicyVersion here) must not turn it into an escalation FAIL."""
     found = verdicts(tmp_path, scp=True)
     assert found["boss"].status.value == "NOT_APPLICABLE" and "already an administrator" in found["boss"].detail
+
+
+def test_role_chains_per_principal_when_an_scp_condition_tells_principals_apart(tmp_path):
+    """Principals with the same policies are asked once per role (iamkit.principals._classes), but only while
+    nothing tells them apart: an SCP denying sts:AssumeRole to principals tagged team=blocked (and one denying
+    the root user by aws:PrincipalArn, as guardrails do) must cut the chain of the tagged user alone, whichever
+    of them is asked first."""
+    assume = managed("AssumeAny", doc(allow("sts:AssumeRole")))
+    admin = managed("Admin", doc(allow("*")))
+    users = [user(n, "AssumeAny") for n in ("a-blocked", "b-free", "c-free", "d-blocked")]
+    for u in users:
+        u["Tags"] = [{"Key": "team", "Value": "blocked" if "blocked" in u["UserName"] else "free"}]
+    hop = managed("AssumeTop", doc(allow("sts:AssumeRole", f"arn:aws:iam::{ACCT}:role/top")))
+    gaad = {"UserDetailList": users, "GroupDetailList": [], "Policies": [assume, admin, hop],
+            "RoleDetailList": [role("top", {"AWS": f"arn:aws:iam::{ACCT}:role/mid"}, "Admin"),  # only mid gets in
+                               role("mid", {"AWS": f"arn:aws:iam::{ACCT}:root"}, "AssumeTop")]}
+    scp = doc(allow("*"), {"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": "*",
+                           "Condition": {"StringEquals": {"aws:PrincipalTag/team": "blocked"}}},
+              {"Effect": "Deny", "Action": "*", "Resource": "*",
+               "Condition": {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:root"}}})
+    org = _org(tmp_path, scp=False)
+    pols = org.path / "organizations" / "policies.json"
+    data = json.loads(pols.read_text())
+    data["Policies"][1]["Content"] = json.dumps(scp)
+    targets = json.loads((org.path / "organizations" / "targets.json").read_text())
+    targets["p-guard"] = [{"TargetId": "ou-w", "Type": "ORGANIZATIONAL_UNIT"}]
+    org = Bundle(_write(tmp_path / "org2", MGMT, {
+        **{f"organizations/{n}": json.loads((org.path / "organizations" / n).read_text())
+           for n in ("organization.json", "roots.json", "ous.json", "accounts.json")},
+        "organizations/policies.json": data, "organizations/targets.json": targets}, scope="organization",
+        extra={"organization_id": "o-abc", "management_account_id": MGMT}))
+    bundle = Bundle(_write(tmp_path / "acct", ACCT, {"iam/authorization_details.json": gaad}))
+    got = {f.resource_arn.rsplit("/", 1)[-1]: f for f in assess_account(bundle, load_settings([]), org)
+           if f.check_id == CHECK}
+    assert {n: got[n].status.value for n in ("a-blocked", "b-free", "c-free", "d-blocked")} == {
+        "a-blocked": "PASS", "b-free": "FAIL", "c-free": "FAIL", "d-blocked": "PASS"}
+    assert "can become mid" in got["b-free"].detail and got["mid"].status.value == "FAIL"
