@@ -159,16 +159,3 @@ def load_json(path: Path) -> list[Finding]:
         first = str(exc).splitlines()[0]
         raise BadInputError(f"{path}: not a findings file ({first})") from None
 
-
-def write_ocsf(findings: Iterable[Finding], path: Path) -> None:
-    """OCSF Compliance Finding export (see :mod:`iamkit.exports`)."""
-    from iamkit.exports import write_ocsf as _write
-
-    _write(findings, path)
-
-
-def write_asff(findings: Iterable[Finding], path: Path) -> None:
-    """ASFF export for Security Hub (see :mod:`iamkit.exports`)."""
-    from iamkit.exports import write_asff as _write
-
-    _write(findings, path)

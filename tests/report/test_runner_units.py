@@ -81,7 +81,7 @@ def test_json_lines_and_rich_monitors_accept_every_event():
 
     from rich.console import Console
 
-    from iamkit.runner import JsonLinesMonitor, RichMonitor
+    from iamkit.cli.monitors import JsonLinesMonitor, RichMonitor
 
     events = [{"event": "run_start", "accounts": 2}, {"event": "stage", "account_id": "1", "stage": "collect"},
               {"event": "account_done", "account_id": "1"}, {"event": "account_skipped", "account_id": "2"},
