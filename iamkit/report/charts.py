@@ -333,10 +333,8 @@ def scp_chain_frame(org: Any, account_id: str) -> pd.DataFrame:
         raise TableUnavailable("organization evidence: none in this run")
     levels = org.scp_chain(account_id)
     rows = []
-    for i, level in enumerate(levels):
+    for i, (target, level) in enumerate(zip(org.account_chain(account_id), levels, strict=True)):
         name = "organization root" if i == 0 else ("account" if i == len(levels) - 1 else f"OU (level {i})")
-        for pol in level:
-            get = pol.get if isinstance(pol, dict) else (lambda k, p=pol: getattr(p, k, None))
-            rows.append({"level": name, "target": get("target_id") or "", "policy": get("name"),
-                         "aws_managed": get("aws_managed")})
+        rows += [{"level": name, "target": target, "policy": pol["name"], "aws_managed": pol["aws_managed"]}
+                 for pol in level]
     return pd.DataFrame(rows, columns=["level", "target", "policy", "aws_managed"])

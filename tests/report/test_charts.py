@@ -136,3 +136,15 @@ def test_status_by_area_and_counts():
     assert fig.data[0].name == "FAIL"
     counts = nb.status_counts(fs)
     assert counts.set_index("area").loc["all areas", "FAIL"] == 2
+
+
+def test_scp_chain_frame_names_the_target_of_every_level(tmp_path):
+    """Root, each OU down to the account, and the account itself, each with the SCPs attached there."""
+    frame = charts.scp_chain_frame(org_model(tmp_path), "111122223333")
+    assert list(frame.itertuples(index=False, name=None)) == [
+        ("organization root", "r-root", "FullAWSAccess", True),
+        ("OU (level 1)", "ou-work", "FullAWSAccess", True), ("OU (level 1)", "ou-work", "deny-leave", False),
+        ("OU (level 2)", "ou-prod", "FullAWSAccess", True),
+        ("account", "111122223333", "FullAWSAccess", True)]
+    with pytest.raises(charts.TableUnavailable):
+        charts.scp_chain_frame(None, "111122223333")
