@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from enum import StrEnum
@@ -16,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from iamkit.errors import BadInputError
+from iamkit.evidence import atomic_write_chunks
 
 
 class Status(StrEnum):
@@ -102,24 +101,6 @@ def json_array(items: Iterable[Any]) -> Iterator[bytes]:
         yield sep + json.dumps(item, separators=(",", ":")).encode()
         sep = b",\n"
     yield b"\n]\n"
-
-
-def atomic_write_chunks(path: Path, chunks: Iterable[bytes]) -> None:
-    """Like :func:`iamkit.evidence.atomic_write` (temporary file in the same folder, then rename), streamed."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            for chunk in chunks:
-                fh.write(chunk)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o644 & ~mask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_json(findings: Iterable[Finding] | list[dict[str, Any]], path: Path) -> None:
