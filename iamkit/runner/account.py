@@ -12,6 +12,7 @@ from typing import IO, Any
 
 from iamkit.errors import IamkitError
 from iamkit.evidence import Bundle, iso
+from iamkit.model import alias_of
 from iamkit.runner.state import RunState
 
 Enter = Callable[[str], None]
@@ -99,19 +100,11 @@ def integrity_cover(bundle: Bundle) -> dict[str, str]:
                                   "manifest); assessed with --allow-modified"}
 
 
-def account_alias(bundle: Bundle) -> str | None:
-    rel = "iam/account_aliases.json"
-    if not bundle.has(rel):
-        return None
-    aliases = bundle.json(rel).get("AccountAliases") or []
-    return str(aliases[0]) if aliases else None
-
-
 def cover(state: RunState, bundle: Bundle) -> dict[str, str]:
     """The report cover of an account: who it is, where and when its evidence was collected."""
     acct = state.accounts[bundle.account_id]
     out = {"Account": bundle.account_id}
-    alias = account_alias(bundle)
+    alias = alias_of(bundle)
     if alias:
         out["Account alias"] = alias
     if acct.get("name"):

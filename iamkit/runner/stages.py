@@ -15,11 +15,12 @@ from iamkit.errors import BadInputError
 from iamkit.evidence import Bundle, iso
 from iamkit.findings import Finding, Status, sort_key, write_json
 from iamkit.integrity import write_sums
+from iamkit.model import alias_of
 from iamkit.report import browser, kernels
 from iamkit.report.assessment import Assessment
 from iamkit.report.index import write_index
 from iamkit.report.render import render_account
-from iamkit.runner.account import Enter, account_alias, cover, finish_account, step
+from iamkit.runner.account import Enter, cover, finish_account, step
 from iamkit.runner.resume import reusable_evidence
 from iamkit.runner.state import RESOLVED_PARAMETERS, RunResult, RunState
 
@@ -29,7 +30,7 @@ def _collect_one(state: RunState, session: Any, target: AccountTarget) -> Bundle
         path = collect_bundle.collect_account(collect_bundle.session_for(session, target), state.evidence_root,
                                               source=state.opts.source)
         bundle = Bundle(path)
-        state.accounts[target.account_id].update(collected_at=iso(bundle.collected_at), alias=account_alias(bundle))
+        state.accounts[target.account_id].update(collected_at=iso(bundle.collected_at), alias=alias_of(bundle))
         return bundle
 
     return step(state, target.account_id, "collect", go)
@@ -47,7 +48,7 @@ def collect(state: RunState, session: Any, todo: list[AccountTarget], previous: 
                 continue
             state.bundles[t.account_id] = prev
             state.accounts[t.account_id].update(collected_at=previous[t.account_id]["collected_at"],
-                                                alias=account_alias(prev), evidence_reused=True)
+                                                alias=alias_of(prev), evidence_reused=True)
             state.emit(event="message", message=f"{t.account_id}: evidence of the interrupted run reused")
         for fut in as_completed(futures):
             b = fut.result()  # the step records every failure itself; anything raised here is a bug
