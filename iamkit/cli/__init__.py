@@ -43,10 +43,10 @@ def _principals_parser(sub: Any) -> None:
 @dataclass(frozen=True)
 class Command:
     name: str
-    help: str
-    description: str
-    arguments: Callable[[argparse.ArgumentParser], None]
     handler: Handler
+    arguments: Callable[[argparse.ArgumentParser], None] | None = None
+    help: str | None = None
+    description: str | None = None
     epilog: bool = True
     #: a module that registers its own subparser (``simulate``, ``principals``) instead of the above
     register: Callable[[Any], None] | None = None
@@ -56,44 +56,45 @@ class Command:
             self.register(sub)
             return
         extra = {"epilog": EPILOG} if self.epilog else {}
-        self.arguments(sub.add_parser(self.name, help=self.help, description=self.description, **extra))
+        parser = sub.add_parser(self.name, help=self.help, description=self.description, **extra)
+        if self.arguments is not None:
+            self.arguments(parser)
 
 
 COMMANDS = (
-    Command("demo", "run everything on the embedded demo organization",
+    Command("demo", commands.demo, options.demo, "run everything on the embedded demo organization",
             "Start a local AWS stand-in seeded with the demo organization, collect, assess and write reports. "
-            "Needs no AWS account.", options.demo, commands.demo),
-    Command("run", "collect, assess and report on the account(s) of your credentials",
-            "Collect evidence, assess it and write per-account reports and an index.", options.run, commands.run),
-    Command("render", "re-render a run's reports from its evidence (no AWS)",
+            "Needs no AWS account."),
+    Command("run", commands.run, options.run, "collect, assess and report on the account(s) of your credentials",
+            "Collect evidence, assess it and write per-account reports and an index."),
+    Command("render", commands.render, options.render, "re-render a run's reports from its evidence (no AWS)",
             "Re-assess and re-render every account of RUN_DIR from its evidence only, with the settings recorded "
-            "in its run.json; no AWS call is made.", options.render, commands.render),
-    Command("verify", "check a run's SHA256SUMS and evidence manifests",
+            "in its run.json; no AWS call is made."),
+    Command("verify", commands.verify, options.run_dir, "check a run's SHA256SUMS and evidence manifests",
             "Re-hash every deliverable listed in RUN_DIR/SHA256SUMS and every evidence file listed in the evidence "
             "manifests; name each changed, missing or unlisted file. Exit 0 when everything matches, 1 when "
-            "something changed.", options.run_dir, commands.verify),
-    Command("diff", "new, resolved and changed findings between two runs",
+            "something changed."),
+    Command("diff", commands.diff, options.diff, "new, resolved and changed findings between two runs",
             "Compare the findings of two runs by (check, account, region, resource); print a summary and write "
-            "diff.json and diff.html.", options.diff, commands.diff),
-    Command("lab", "open JupyterLab on the area notebooks",
+            "diff.json and diff.html."),
+    Command("lab", commands.lab, options.lab, "open JupyterLab on the area notebooks",
             "Open JupyterLab on notebooks/; the parameters cells default to the last demo run's evidence "
-            "(reports/demo) when it exists.", options.lab, commands.lab),
-    Command("collect", "collect evidence only", "Collect read-only evidence into DIR/evidence/<account_id>/.",
-            options.collect, commands.collect),
-    Command("import", "build an evidence bundle from exported files",
+            "(reports/demo) when it exists."),
+    Command("collect", commands.collect, options.collect, "collect evidence only",
+            "Collect read-only evidence into DIR/evidence/<account_id>/."),
+    Command("import", commands.offline_import, options.offline_import, "build an evidence bundle from exported files",
             "Build DIR/evidence/<account_id>/ (source: offline) from the output of 'aws iam "
             "get-account-authorization-details' and, optionally, a credential report CSV. Evidence not supplied "
-            "is recorded as missing, so the checks that need it say ERROR.", options.offline_import,
-            commands.offline_import),
-    Command("assess", "findings from evidence, no notebooks",
+            "is recorded as missing, so the checks that need it say ERROR."),
+    Command("assess", commands.assess, options.assess, "findings from evidence, no notebooks",
             "Assess evidence bundles (bundle folders or folders containing them) and write findings.json, "
             "findings.csv, findings.ocsf.json (OCSF Compliance Finding) and findings.asff.json (AWS Security "
-            "Finding Format).", options.assess, commands.assess),
-    Command("policy", "print the least-privilege IAM policy iamkit needs",
+            "Finding Format)."),
+    Command("policy", commands.policy, None, "print the least-privilege IAM policy iamkit needs",
             "Print the IAM policy generated from the operations iamkit's collectors declare (the same allowlist "
-            "its read-only guard enforces).", options.nothing, commands.policy, epilog=False),
-    Command("simulate", "", "", options.nothing, commands.simulate, register=_simulate_parser),
-    Command("principals", "", "", options.nothing, commands.principals, register=_principals_parser),
+            "its read-only guard enforces).", epilog=False),
+    Command("simulate", commands.simulate, register=_simulate_parser),
+    Command("principals", commands.principals, register=_principals_parser),
 )
 HANDLERS: dict[str, Handler] = {c.name: c.handler for c in COMMANDS}
 

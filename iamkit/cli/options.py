@@ -132,7 +132,3 @@ def assess(p: argparse.ArgumentParser) -> None:
                         "are listed in exceptions_report.json")
     p.add_argument("--fail-on", choices=FAIL_ON,
                    help="exit 1 when a FAIL (without an accepted risk) or an ERROR at or above this severity exists")
-
-
-def nothing(_p: argparse.ArgumentParser) -> None:
-    """A subcommand without arguments."""
