@@ -92,6 +92,19 @@ def declared_reads(owner: str, patterns: Iterable[str]) -> Iterator[None]:
         _DECLARED.reset(token)
 
 
+@contextmanager
+def context_reads() -> Iterator[None]:
+    """Within the block, reads are neither checked nor recorded: for files read to locate a fact, not as
+    evidence of it (the partition, which the manifest's caller identity names and the credential report or
+    GAAD only confirm), so a check is not held to files whose absence cannot change its verdict."""
+    declared, recorders = _DECLARED.set(None), _RECORDERS.set(())
+    try:
+        yield
+    finally:
+        _RECORDERS.reset(recorders)
+        _DECLARED.reset(declared)
+
+
 def evidence_key(scope: str, relpath: str) -> str:
     """How a declared read names a file: ``iam/...`` in an account bundle, ``organization/...`` otherwise."""
     return f"{ORGANIZATION}/{relpath}" if scope == ORGANIZATION else relpath

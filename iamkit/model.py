@@ -52,6 +52,7 @@ from iamkit.evidence import (  # the bundle layout
     SERVER_CERTIFICATES,
     VIRTUAL_MFA_DEVICES,
     Bundle,
+    context_reads,
 )
 from iamkit.policy import PolicyError, analyze_trust_policy
 from iamkit.policy.trust import lacks_confused_deputy_protection
@@ -92,13 +93,14 @@ def partition_of(bundle: Bundle) -> str:
     """The partition named by the first ARN of the caller identity, credential report or GAAD."""
     identity = bundle.manifest.get("caller_identity") or {}
     sources: list[Any] = [identity.get("Arn")]
-    for rel in (CREDENTIAL_REPORT, AUTHORIZATION_DETAILS):
-        if not bundle.has(rel):
-            continue
-        try:
-            sources.append(bundle.read_bytes(rel)[:65536].decode("utf-8", "replace"))
-        except EvidenceError:  # an altered file: every check that reads it says ERROR; try the next source
-            continue
+    with context_reads():  # locating the account, not evidence a verdict rests on
+        for rel in (CREDENTIAL_REPORT, AUTHORIZATION_DETAILS):
+            if not bundle.has(rel):
+                continue
+            try:
+                sources.append(bundle.read_bytes(rel)[:65536].decode("utf-8", "replace"))
+            except EvidenceError:  # an altered file: every check that reads it says ERROR; try the next source
+                continue
     for text in sources:
         m = _PARTITION_RE.search(text) if isinstance(text, str) else None
         if m:

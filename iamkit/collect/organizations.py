@@ -31,6 +31,7 @@ from typing import Any
 
 from iamkit.aws.session import AWS_ERRORS, AwsSession, error_code, one_line
 from iamkit.collect.base import paginate, step, strip_metadata
+from iamkit.evidence import ORGANIZATION as BUNDLE
 from iamkit.evidence import BundleWriter
 
 COLLECTOR = "organizations"
@@ -57,6 +58,23 @@ POLICIES = "organizations/policies.json"
 TARGETS = "organizations/targets.json"
 DELEGATED_ADMINISTRATORS = "organizations/delegated_administrators.json"
 FEATURES = "organizations/organizations_features.json"
+
+_TREE = frozenset({("organizations", "ListRoots"), ("organizations", "ListOrganizationalUnitsForParent"),
+                   ("organizations", "ListAccountsForParent")})
+_POLICIES = frozenset({("organizations", "ListPolicies"), ("organizations", "DescribePolicy"),
+                       ("organizations", "ListTargetsForPolicy")})
+#: evidence file of the organization bundle (``organization/...``) -> the operations it needs
+FILES = {f"{BUNDLE}/{rel}": ops for rel, ops in {
+    ORGANIZATION: frozenset({("organizations", "DescribeOrganization")}),
+    ROOTS: frozenset({("organizations", "ListRoots")}),
+    OUS: _TREE,
+    ACCOUNTS: _TREE | {("organizations", "ListAccounts")},
+    POLICIES: _POLICIES,
+    TARGETS: _POLICIES,
+    DELEGATED_ADMINISTRATORS: frozenset({("organizations", "ListDelegatedAdministrators"),
+                                         ("organizations", "ListDelegatedServicesForAccount")}),
+    FEATURES: frozenset({("iam", "ListOrganizationsFeatures")}),
+}.items()}
 
 
 def describe_organization(session: AwsSession) -> dict[str, Any]:
