@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
-from types import ModuleType
 from typing import Any
 
 import yaml
@@ -75,13 +74,13 @@ REQUIRED = frozenset({"id", "area", "severity", "title", "rationale", "remediati
 _META: dict[str, CheckMeta] = {}
 
 
-def metadata_file(module: ModuleType) -> Traversable:
-    """Where the metadata of a check module lives: ``<module>.metadata.yaml`` beside it."""
-    package, _, name = module.__name__.rpartition(".")
+def metadata_file(module: str) -> Traversable:
+    """Where the metadata of a check module (dotted name) lives: ``<module>.metadata.yaml`` beside it."""
+    package, _, name = module.rpartition(".")
     return resources.files(package).joinpath(f"{name}.metadata.yaml")
 
 
-def load_metadata(module: ModuleType) -> list[CheckMeta]:
+def load_metadata(module: str) -> list[CheckMeta]:
     """The checks described beside ``module``; a missing or unknown field is refused with the check named."""
     source = metadata_file(module)
     out = []
@@ -95,7 +94,7 @@ def load_metadata(module: ModuleType) -> list[CheckMeta]:
             raise ValueError(f"{where}: area {c['area']!r} is not one of {', '.join(AREAS)}")
         out.append(CheckMeta(
             id=c["id"], area=c["area"], severity=Severity(c["severity"]), title=c["title"], rationale=c["rationale"],
-            remediation=c["remediation"], controls=tuple(c["controls"]), module=module.__name__,
+            remediation=c["remediation"], controls=tuple(c["controls"]), module=module,
             evidence=c["evidence"], reads=tuple(c["reads"]), optional_reads=tuple(c.get("optional_reads") or ()),
             resource=c["resource"], statuses=c["statuses"], thresholds=c.get("thresholds") or "",
             report_remediation=tuple(c.get("report_remediation") or ())))
@@ -103,18 +102,21 @@ def load_metadata(module: ModuleType) -> list[CheckMeta]:
 
 
 def discover(package: str) -> list[str]:
-    """Import every check module of ``package`` (a module with a ``.metadata.yaml`` beside it) and load its
-    metadata: adding a check module needs no edit anywhere else. Returns the check ids found."""
+    """Load the metadata of every check module of ``package`` (a module with a ``.metadata.yaml`` beside it), then
+    import the module, which registers its checks: adding a check module needs no edit anywhere else. Returns the
+    check ids described."""
     found = []
     for info in sorted(pkgutil.iter_modules(importlib.import_module(package).__path__), key=lambda i: i.name):
-        if info.ispkg or not resources.files(package).joinpath(f"{info.name}.metadata.yaml").is_file():
+        module = f"{package}.{info.name}"
+        if info.ispkg or not metadata_file(module).is_file():
             continue
-        module = importlib.import_module(f"{package}.{info.name}")
-        for meta in load_metadata(module):
+        metas = load_metadata(module)
+        for meta in metas:
             if meta.id in _META:
                 raise ValueError(f"check {meta.id} described twice ({_META[meta.id].module}, {meta.module})")
-            _META[meta.id] = meta
-            found.append(meta.id)
+        _META.update((m.id, m) for m in metas)
+        found += [m.id for m in metas]
+        importlib.import_module(module)
     return found
 
 
