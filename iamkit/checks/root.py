@@ -85,9 +85,13 @@ def central_root_management(ctx: CheckContext) -> tuple[bool | None, str, list[d
     return None, f"{ORGANIZATIONS_FEATURES}: {acct.bundle.missing_reason(ORGANIZATIONS_FEATURES)}", []
 
 
-def _root(ctx: CheckContext) -> tuple[dict[str, Any] | None, str, list[dict[str, Any]]]:
+def _root(ctx: CheckContext) -> tuple[dict[str, Any], str, list[dict[str, Any]]]:
+    """The credential report's root row, the root ARN and the row's evidence; a report without the row cannot be
+    evaluated (the registry turns the error into one ERROR finding on the root ARN)."""
     acct = ctx.account
     row = acct.root_row()
+    if row is None:
+        raise EvidenceError(f"the credential report has no {ROOT_USER} row")
     return row, acct.root_arn(), [acct.ref(CREDENTIAL_REPORT, f"user={ROOT_USER}")]
 
 
@@ -136,9 +140,6 @@ def root_access_keys_absent(ctx: CheckContext) -> Iterator[Finding]:
 def root_mfa_enabled(ctx: CheckContext) -> Iterator[Finding]:
     acct = ctx.account
     row, arn, ev = _root(ctx)
-    if row is None:
-        yield ctx.error(f"the credential report has no {ROOT_USER} row", resource_arn=arn)
-        return
     ev = [acct.ref(CREDENTIAL_REPORT, f"user={ROOT_USER} column=mfa_active")]
     mfa = row.get("mfa_active")
     summary_mfa = None
@@ -166,9 +167,6 @@ def root_mfa_enabled(ctx: CheckContext) -> Iterator[Finding]:
 def root_hardware_mfa(ctx: CheckContext) -> Iterator[Finding]:
     acct = ctx.account
     row, arn, ev = _root(ctx)
-    if row is None:
-        yield ctx.error(f"the credential report has no {ROOT_USER} row", resource_arn=arn)
-        return
     mfa = row.get("mfa_active")
     if mfa is None or pd.isna(mfa):
         yield ctx.error(f"mfa_active of {ROOT_USER} is '{mfa}'", resource_arn=arn)
@@ -200,9 +198,6 @@ def root_hardware_mfa(ctx: CheckContext) -> Iterator[Finding]:
 def root_recent_use(ctx: CheckContext) -> Iterator[Finding]:
     acct = ctx.account
     row, arn, ev = _root(ctx)
-    if row is None:
-        yield ctx.error(f"the credential report has no {ROOT_USER} row", resource_arn=arn)
-        return
     window = ctx.thresholds.root_usage_window_days
     since = pd.Timestamp(acct.now) - pd.Timedelta(days=window)
     unreadable = [f"{c}={row.get(c + '_raw')!r}" for c in ("password_last_used", "access_key_1_last_used_date",
