@@ -12,31 +12,23 @@ from iamkit.checks.registry import metadata
 from iamkit.evidence import Bundle, declared_reads
 from iamkit.findings import Status
 from iamkit.settings import load_settings
+from tests import identity_center_fixtures as icf
 from tests.checks.helpers import allow, cred_report, cred_row, gaad, managed, role, user, write_bundle
-from tests.identity_center_fixtures import (
-    ADMIN_ARN,
-    MGMT,
-    A,
-    B,
-    admin_policy,
-    identity_center,
-    ps,
-    sso_role,
-    write_org,
-)
+
+ACCOUNTS = (icf.MGMT, icf.A, icf.B)
 
 
 def _account_files(account: str) -> dict[str, object]:
-    admin = user("alice", account=account, attached=[ADMIN_ARN])
+    admin = user("alice", account=account, attached=[icf.ADMIN_ARN])
     trust = {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::999988887777:root"}, "Action": "sts:AssumeRole"}
-    roles = [role("vendor", trust, account=account), sso_role(account, "Admins", [ADMIN_ARN])]
+    roles = [role("vendor", trust, account=account), icf.sso_role(account, "Admins", [icf.ADMIN_ARN])]
     return {
         "iam/credential_report.csv": cred_report(cred_row("<root_account>", account=account, mfa=True),
                                                  cred_row("alice", account=account, password=True, pw_used=3,
                                                           keys=[{"rotated": 200, "used": 1}])),
         "iam/credential_report.json": {"GeneratedTime": "2026-11-01T11:00:00Z", "ReportFormat": "text/csv"},
         "iam/authorization_details.json": gaad(users=[admin], roles=roles,
-                                               policies=[admin_policy(), managed(
+                                               policies=[icf.admin_policy(), managed(
                                                    "arn:aws:iam::aws:policy/AWSSupportAccess", allow("support:*"))]),
         "iam/account_summary.json": {"SummaryMap": {"AccountAccessKeysPresent": 0, "AccountMFAEnabled": 1}},
         "iam/password_policy.json": {"PasswordPolicy": {"MinimumPasswordLength": 14}},
@@ -53,13 +45,13 @@ def _account_files(account: str) -> dict[str, object]:
 
 @pytest.fixture
 def organization(tmp_path):
-    sets = [ps("Admins", managed_arns=[ADMIN_ARN], accounts=[MGMT, A, B], session="PT12H"),
-            ps("Wild", inline=allow("s3:*"), accounts=[A])]
-    ic = identity_center(sets, [(MGMT, "Admins", "USER", "bob"), (A, "Admins", "GROUP", "ops"),
-                                (B, "Admins", "GROUP", "empty"), (A, "Wild", "USER", "deleted:u-gone")],
+    sets = [icf.ps("Admins", managed_arns=[icf.ADMIN_ARN], accounts=list(ACCOUNTS), session="PT12H"),
+            icf.ps("Wild", inline=allow("s3:*"), accounts=[icf.A])]
+    ic = icf.identity_center(sets, [(icf.MGMT, "Admins", "USER", "bob"), (icf.A, "Admins", "GROUP", "ops"),
+                                (icf.B, "Admins", "GROUP", "empty"), (icf.A, "Wild", "USER", "deleted:u-gone")],
                          users=["bob", "carol"], groups={"ops": ["carol"], "empty": []})
-    org = Bundle(write_org(tmp_path, ic))
-    accounts = [Bundle(write_bundle(tmp_path / acct, _account_files(acct), account_id=acct)) for acct in (MGMT, A, B)]
+    org = Bundle(icf.write_org(tmp_path, ic))
+    accounts = [Bundle(write_bundle(tmp_path / acct, _account_files(acct), account_id=acct)) for acct in ACCOUNTS]
     return accounts, org
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import urllib.request
 
 import pytest
 
@@ -20,24 +19,16 @@ from iamkit.findings import Status
 from iamkit.report.fmt import ident
 from iamkit.report.scope import denied_table
 from iamkit.settings import load_settings
+from tests.e2e.demo_evidence import collect_seeded_demo
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def demo(standin, tmp_path_factory):
-    from iamkit.cli import main
     from iamkit.demo.run import demo_parameters
-    from iamkit.demo.seed import scenario, seed
-    from iamkit.demo.standin import ROOTS
 
-    urllib.request.urlopen(urllib.request.Request(f"{standin.url}/moto-api/reset", method="POST"), timeout=10).read()
-    ROOTS.clear()
-    seed(standin.url)
-    out = tmp_path_factory.mktemp("declared")
-    role = scenario()["organization"]["member_role"]
-    assert main(["--quiet", "collect", "--endpoint-url", standin.url, "--org", "--role-name", role, "--out",
-                 str(out), "--parameters", str(demo_parameters())]) == 0
+    out = collect_seeded_demo(standin.url, tmp_path_factory.mktemp("declared"))
     settings = load_settings([demo_parameters()])
     bundles, org = load_bundles([out])
     return out / "evidence", settings, assess(bundles, settings, org)
