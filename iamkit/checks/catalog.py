@@ -30,7 +30,7 @@ def catalog_rows() -> list[dict[str, Any]]:
         rows.append({"id": m.id, "area": m.area, "severity": m.severity.value, "title": m.title,
                      "controls": list(m.controls), "evidence": m.evidence + requests.get(m.id, ""),
                      "reads": list(m.reads), "optional_reads": list(m.optional_reads), "resource": m.resource,
-                     "statuses": m.statuses, "thresholds": m.thresholds})
+                     "statuses": m.statuses, "thresholds": m.thresholds, "notes": m.notes})
     return rows
 
 
@@ -86,6 +86,8 @@ def render_markdown() -> str:
                     f"- Statuses: {r['statuses']}"]
             if r["thresholds"]:
                 out.append(f"- Thresholds (parameters): {r['thresholds']}")
+            if r["notes"]:
+                out.append(f"- How it decides: {r['notes']}")
             out.append("")
     return "\n".join(out).rstrip() + "\n"
 

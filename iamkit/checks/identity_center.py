@@ -1,8 +1,7 @@
 """IAM Identity Center checks (iamkit best practice; area ``cross_account``): who can do what where.
 
-Evidence: the organization bundle's ``identity_center/*.json`` (instances, permission sets with their
-policies, assignments, Identity Store users, groups, memberships), this account's GAAD (customer-managed
-references and the AWS managed policies attached to its ``AWSReservedSSO_*`` roles) and the SCP chain.
+What each check reads, what one finding is about and when it says which status:
+``identity_center.metadata.yaml`` beside this module (rendered in docs/checks.md).
 
 * Without the organization bundle: NOT_APPLICABLE for a standalone account, else ERROR (evidence
   missing); a denied Identity Center call is an ERROR with the manifest's reason; no instance in the

@@ -60,6 +60,8 @@ class CheckMeta:
     resource: str = ""
     statuses: str = ""
     thresholds: str = ""
+    #: how the check decides, in prose, where the statuses line is too short to say it
+    notes: str = ""
     #: the report's remediation variants: ``{label, console, cli, when?}`` (see ``iamkit/report/remediation.py``)
     report_remediation: tuple[dict[str, str], ...] = ()
 
@@ -92,12 +94,10 @@ def load_metadata(module: str) -> list[CheckMeta]:
             raise ValueError(f"{where} has unknown field(s) {', '.join(sorted(unknown))}")
         if c["area"] not in AREAS:
             raise ValueError(f"{where}: area {c['area']!r} is not one of {', '.join(AREAS)}")
-        out.append(CheckMeta(
-            id=c["id"], area=c["area"], severity=Severity(c["severity"]), title=c["title"], rationale=c["rationale"],
-            remediation=c["remediation"], controls=tuple(c["controls"]), module=module,
-            evidence=c["evidence"], reads=tuple(c["reads"]), optional_reads=tuple(c.get("optional_reads") or ()),
-            resource=c["resource"], statuses=c["statuses"], thresholds=c.get("thresholds") or "",
-            report_remediation=tuple(c.get("report_remediation") or ())))
+        out.append(CheckMeta(**{
+            **c, "severity": Severity(c["severity"]), "controls": tuple(c["controls"]), "module": module,
+            "reads": tuple(c["reads"]), "optional_reads": tuple(c.get("optional_reads") or ()),
+            "report_remediation": tuple(c.get("report_remediation") or ())}))
     return out
 
 

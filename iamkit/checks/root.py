@@ -1,20 +1,13 @@
 """Root user checks (CIS AWS Foundations 7.0 section 2: 2.1.1, 2.4-2.7).
 
-Evidence: the ``<root_account>`` row of the credential report, the account summary, the virtual MFA
-device list, CloudTrail root events and the organization's ``ListOrganizationsFeatures`` answer.
+What each check reads, what one finding is about and when it says which status:
+``root.metadata.yaml`` beside this module (rendered in docs/checks.md).
 
 "Root has credentials" means: a password (``password_enabled`` true, or ``not_supported`` with a
 ``password_last_used`` other than ``N/A``: AWS writes ``no_information`` for a password never used
 and ``N/A`` when there is no password), an access key (active or not), an active signing certificate
 or an MFA device. A member account whose root has none of them while the organization has
 ``RootCredentialsManagement`` enabled is centrally managed: root MFA does not apply (NOT_APPLICABLE).
-
-``org.root.centralized_management`` gives one finding per account: NOT_APPLICABLE for a standalone
-account; for the management account (where the organization-level setting lives) PASS or FAIL on whether
-RootCredentialsManagement is enabled; for a member, FAIL when the organization has not enabled
-RootCredentialsManagement or the member's root still has credentials.
-The feature list comes from this account's ``iam/organizations_features.json`` or, for members (which
-cannot call ListOrganizationsFeatures), from the organization bundle.
 """
 
 from __future__ import annotations
