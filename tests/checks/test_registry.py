@@ -83,7 +83,16 @@ def test_docs_checks_md_is_generated_from_the_catalog():
     from tests.conftest import ROOT
 
     assert (ROOT / "docs" / "checks.md").read_text() == render_markdown(), \
-        "regenerate: python -m iamkit.checks.catalog > docs/checks.md"
+        "regenerate: python -m iamkit.checks.catalog --write docs"
+
+
+def test_docs_controls_md_tables_are_generated_from_the_metadata():
+    from iamkit.checks.catalog import render_controls
+    from tests.conftest import ROOT
+
+    text = (ROOT / "docs" / "controls.md").read_text()
+    assert text == render_controls(text), "regenerate: python -m iamkit.checks.catalog --write docs"
+    assert "## Where the numbers were verified" in text and "## Corrections and ambiguities" in text
 
 
 def test_docs_denied_operations_md_is_generated():
