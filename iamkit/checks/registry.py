@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
+from types import MappingProxyType
 from typing import Any
 
 import yaml
@@ -127,8 +128,9 @@ def forget(check_ids: Iterable[str]) -> None:
         _REGISTRY.pop(cid, None)
 
 
-def metadata() -> dict[str, CheckMeta]:
-    return dict(_META)
+def metadata() -> Mapping[str, CheckMeta]:
+    """Check id -> metadata (a read-only view)."""
+    return MappingProxyType(_META)
 
 
 @cache
