@@ -34,7 +34,8 @@ def catalog_rows() -> list[dict[str, Any]]:
     for m in sorted(metadata().values(), key=lambda m: (AREAS.index(m.area), m.id)):
         rows.append({"id": m.id, "area": m.area, "severity": m.severity.value, "title": m.title,
                      "controls": list(m.controls), "evidence": m.evidence + requests.get(m.id, ""),
-                     "reads": list(m.reads), "optional_reads": list(m.optional_reads), "resource": m.resource,
+                     "reads": list(m.reads), "reads_one_of": [list(g) for g in m.reads_one_of],
+                     "optional_reads": list(m.optional_reads), "resource": m.resource,
                      "statuses": m.statuses, "thresholds": m.thresholds, "notes": m.notes})
     return rows
 
@@ -45,17 +46,19 @@ def matches(key: str, pattern: str) -> bool:
 
 
 def needing(keys: Iterable[str], metas: Iterable[CheckMeta] | None = None) -> tuple[list[str], list[str]]:
-    """The checks that go ERROR without any of ``keys`` (they ``read`` one), and those that only use one when
-    present (``optional_reads``), sorted."""
+    """The checks that go ERROR without ``keys`` (they ``read`` one, or every file of one of their ``reads_one_of``
+    groups is among them), and those that only lose an input they can do without, sorted."""
     keys = list(keys)
     metas = list(metadata().values() if metas is None else metas)
     hit = lambda pats: any(matches(k, p) for k in keys for p in pats)  # noqa: E731
-    required = sorted(m.id for m in metas if hit(m.reads))
-    return required, sorted(m.id for m in metas if m.id not in required and hit(m.optional_reads))
+    required = sorted(m.id for m in metas
+                      if hit(m.reads) or any(all(hit([p]) for p in group) for group in m.reads_one_of))
+    return required, sorted(m.id for m in metas if m.id not in required and hit(m.declared_reads))
 
 
 def _reads_line(r: dict[str, Any]) -> str:
-    line = f"- Reads: {', '.join(f'`{p}`' for p in r['reads']) or 'no single file is required'}"
+    needs = [f"`{p}`" for p in r["reads"]] + [" or ".join(f"`{p}`" for p in g) for g in r["reads_one_of"]]
+    line = f"- Reads: {', '.join(needs)}"
     if r["optional_reads"]:
         line += f"; when present: {', '.join(f'`{p}`' for p in r['optional_reads'])}"
     return line

@@ -57,6 +57,8 @@ class CheckMeta:
     #: evidence keys (``iam/...``; ``organization/...`` for the organization bundle; globs allowed) without which
     #: the check says ERROR; ``optional_reads`` are read when present (the verdict says when they are absent)
     reads: tuple[str, ...] = ()
+    #: groups of alternatives: the check says ERROR only when every file of a group is missing
+    reads_one_of: tuple[tuple[str, ...], ...] = ()
     optional_reads: tuple[str, ...] = ()
     resource: str = ""
     statuses: str = ""
@@ -68,7 +70,7 @@ class CheckMeta:
 
     @property
     def declared_reads(self) -> tuple[str, ...]:
-        return self.reads + self.optional_reads
+        return self.reads + tuple(p for group in self.reads_one_of for p in group) + self.optional_reads
 
 
 FIELDS = frozenset(CheckMeta.__dataclass_fields__) - {"module"}
@@ -98,6 +100,7 @@ def load_metadata(module: str) -> list[CheckMeta]:
         out.append(CheckMeta(**{
             **c, "severity": Severity(c["severity"]), "controls": tuple(c["controls"]), "module": module,
             "reads": tuple(c["reads"]), "optional_reads": tuple(c.get("optional_reads") or ()),
+            "reads_one_of": tuple(tuple(g) for g in c.get("reads_one_of") or ()),
             "report_remediation": tuple(c.get("report_remediation") or ())}))
     return out
 

@@ -15,7 +15,7 @@ def test_every_check_registered_and_described():
         m = metadata()[cid]
         assert m.area in AREAS and m.title and m.remediation and m.rationale and m.statuses and m.resource, cid
         assert fn.__module__ == m.module, f"{cid} is registered in {fn.__module__} but described beside {m.module}"
-        assert m.reads or m.optional_reads, f"{cid} declares no evidence it reads"
+        assert m.reads or m.reads_one_of, f"{cid} declares no evidence it cannot do without"
         for pattern in m.declared_reads:
             assert pattern not in ("*", "**", "*/*", "organization/*"), f"{cid} declares {pattern}: too broad"
     # 31 + escalation + 7 Identity Center + 11 SCP guardrails + reach, unused roles, unused access

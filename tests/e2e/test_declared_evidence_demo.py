@@ -1,7 +1,7 @@
 """The demo organization's evidence, collected from the stand-in (five accounts and an organization bundle with IAM
 Identity Center): every check runs inside its declared reads without reading an undeclared file; every file the
-collectors wrote is declared by a collector's ``FILES``; and denying iam:GenerateCredentialReport makes exactly the
-checks docs/denied-operations.md names go ERROR."""
+collectors wrote is declared by a collector's ``FILES``; and denying iam:GenerateCredentialReport (and every other
+operation of the table, file set by file set) makes exactly the checks docs/denied-operations.md names go ERROR."""
 
 from __future__ import annotations
 
@@ -51,32 +51,51 @@ def test_every_collected_file_is_declared_by_a_collector(demo):
             assert any(matches(prefix + rel, d) for d in declared), f"{prefix}{rel} is written by no collector's FILES"
 
 
-def _deny_credential_report(src, dest):
+def _deny(src, dest, keys, operation="GenerateCredentialReport"):
+    """A copy of the evidence in which ``keys`` (evidence keys, globs allowed) were not collected: the files are gone
+    and the manifest records the denied operation for each, as a collector does."""
     shutil.copytree(src, dest)
     for bundle in dest.iterdir():
-        if bundle.name == ORGANIZATION:
-            continue
+        prefix = f"{ORGANIZATION}/" if bundle.name == ORGANIZATION else ""
         manifest = json.loads((bundle / "manifest.json").read_text())
-        for rel in ("iam/credential_report.csv", "iam/credential_report.json"):
+        for rel in [r for r in manifest["files"] if any(matches(prefix + r, k) for k in keys)]:
             (bundle / rel).unlink()
             del manifest["files"][rel]
-            manifest["errors"].append({"collector": "iam", "operation": "GenerateCredentialReport", "region": "global",
+            manifest["errors"].append({"collector": "test", "operation": operation, "region": "global",
                                        "code": "AccessDenied", "message": "denied by the test", "file": rel})
         (bundle / "manifest.json").write_text(json.dumps(manifest))
 
 
+def _errors(evidence, settings):
+    bundles, org = load_bundles([evidence])
+    findings = assess(bundles, settings, org)
+    return bundles, findings, {f.check_id for f in findings if f.status is Status.ERROR}
+
+
 def test_denying_generate_credential_report_errors_exactly_the_checks_the_table_names(demo, tmp_path):
     evidence, settings, findings = demo
-    _deny_credential_report(evidence, tmp_path / "evidence")
-    bundles, org = load_bundles([tmp_path / "evidence"])
-    denied = assess(bundles, settings, org)
-    before = {f.check_id for f in findings if f.status is Status.ERROR}
-    now = {f.check_id for f in denied if f.status is Status.ERROR}
     row = next(r for r in denial_rows() if r["operation"] == "iam:GenerateCredentialReport")
     assert row["files"] == ["iam/credential_report.csv", "iam/credential_report.json"]
+    _deny(evidence, tmp_path / "evidence", row["files"])
+    bundles, denied, now = _errors(tmp_path / "evidence", settings)
+    before = {f.check_id for f in findings if f.status is Status.ERROR}
     assert now - before == set(row["error"])
     for f in denied:
         if f.check_id in row["error"] and f.status is Status.ERROR:
             assert "GenerateCredentialReport failed: AccessDenied" in f.detail, f.detail
     table = denied_table(bundles[0].errors)
-    assert "iam: GenerateCredentialReport" in table and all(ident(c) in table for c in row["error"])
+    assert "test: GenerateCredentialReport" in table and all(ident(c) in table for c in row["error"])
+
+
+FILE_SETS = sorted({tuple(r["files"]) for r in denial_rows() if r["files"]})
+
+
+@pytest.mark.parametrize("files", FILE_SETS, ids=[",".join(f) for f in FILE_SETS])
+def test_every_row_of_the_table_holds_on_the_demo(demo, tmp_path, files):
+    """For every set of files an operation gates: exactly the checks the table names go ERROR without them."""
+    evidence, settings, findings = demo
+    rows = [r for r in denial_rows() if tuple(r["files"]) == files]
+    _deny(evidence, tmp_path / "evidence", files)
+    _bundles, _denied, now = _errors(tmp_path / "evidence", settings)
+    before = {f.check_id for f in findings if f.status is Status.ERROR}
+    assert now - before == set(rows[0]["error"]), [r["operation"] for r in rows]
