@@ -78,8 +78,8 @@ def collection_identity(view: Any) -> Identity:
     return Identity(arn, True, f"Read-only: the role {role} has only {', '.join(names) or 'no policies'}.")
 
 
-def limitations(findings: list[Finding]) -> list[str]:
-    """ERROR and MANUAL results, each with why (the report's limitations; collection errors: :func:`denied_table`)."""
+def limitations(findings: list[Finding], errors: list[dict[str, Any]]) -> list[str]:
+    """ERROR and MANUAL results and collection errors, each with why (the report's limitations)."""
     out = []
     by_check: dict[tuple[str, str], list[Finding]] = {}
     for f in findings:
@@ -88,29 +88,26 @@ def limitations(findings: list[Finding]) -> list[str]:
     for (status, cid), fs in sorted(by_check.items()):
         what = "could not be evaluated" if status == "ERROR" else "needs a manual confirmation"
         out.append(f"{cid} {what} ({len(fs)} resource{'s' * (len(fs) != 1)}): {fs[0].detail}")
-    return out
+    return out + denied_operations(errors)
 
 
-def denied_table(errors: list[dict[str, Any]], org_errors: list[dict[str, Any]] = ()) -> str:
-    """The collection errors as the table AWS operation -> evidence files left out -> checks that go ERROR (and
-    those that only lose an optional input), from the manifests' errors and the checks' declared reads."""
+def denied_operations(errors: list[dict[str, Any]]) -> list[str]:
+    """The table AWS operation that failed -> evidence files left out -> checks that say ERROR (and checks that
+    only lose an input they can do without), one line per operation, from the manifest's errors (each names the
+    file it left out) and the checks' declared reads (docs/denied-operations.md has the whole table)."""
     files: dict[tuple[str, str, str], list[str]] = {}
-    for prefix, errs in (("", errors), ("organization/", org_errors)):
-        for e in errs:
-            key = (f"{e.get('collector')}: {e.get('operation')}", str(e.get("region") or "global"), str(e.get("code")))
-            files.setdefault(key, [])
-            if e.get("file") and f"{prefix}{e['file']}" not in files[key]:
-                files[key].append(f"{prefix}{e['file']}")
-    rows = []
+    for e in errors:
+        keys = files.setdefault((f"{e.get('collector')} {e.get('operation')}", str(e.get("region")),
+                                 str(e.get("code"))), [])
+        if e.get("file") and e["file"] not in keys:
+            keys.append(e["file"])
+    out = []
     for (op, region, code), keys in sorted(files.items()):
         error, degraded = needing(keys)
-        rows.append(f"<tr><td>{html.escape(op)} ({html.escape(region)}): {html.escape(code)}</td>"
-                    f"<td>{'<br>'.join(ident(k) for k in keys) or 'none'}</td>"
-                    f"<td>{', '.join(ident(c) for c in error) or 'none'}</td>"
-                    f"<td>{', '.join(ident(c) for c in degraded)}</td></tr>")
-    return ("" if not rows else '<table class="iamkit-table compact denied"><thead><tr><th>AWS operation that '
-            "failed</th><th>evidence left out</th><th>checks that say ERROR</th><th>checks that use it when present"
-            f"</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
+        out.append(f"Collection: {op} ({region}) answered {code}; evidence left out: {', '.join(keys) or 'none'}; "
+                   f"checks that say ERROR because of it: {', '.join(error) or 'none'}"
+                   + (f"; checks that use it when present: {', '.join(degraded)}." if degraded else "."))
+    return out
 
 
 def register(settings: Any, observed: datetime) -> dict[str, Any]:
@@ -215,12 +212,11 @@ def cover(view: Any, output_dir: Path | None, areas: list[tuple[str, str]]) -> s
         _row("Reviewed by", s.report.reviewed_by or "not stated (parameters: report.reviewed_by)"),
         _row("Report", f"iamkit {__version__}, run {run.get('run_id', 'unknown')}"),
     ]
-    limits = limitations(view.findings) or ["none: every check could be evaluated"]
+    limits = limitations(view.findings, view.bundle.errors) or ["none: every check could be evaluated"]
     lim = "".join(f"<li>{html.escape(x)}</li>" for x in limits)
-    denied = denied_table(view.bundle.errors, view.org_bundle.errors if view.org_bundle is not None else [])
     toc = "".join(f'<li><a href="#{html.escape(a)}">{html.escape(t_)}</a></li>' for a, t_ in areas)
     return (f'{style}<div class="iamkit-coverpage"><div class="marking">{html.escape(marking)}</div>'
             f"<h1>IAM security assessment</h1><p class=\"subtitle\">{html.escape(label)} ({b.account_id})"
             f" · {html.escape(date)}</p><h2>Scope</h2><table class=\"iamkit-meta scope\">{''.join(rows)}</table>"
-            f'<h2>Limitations</h2><ul class="limits">{lim}</ul>{denied}'
+            f'<h2>Limitations</h2><ul class="limits">{lim}</ul>'
             f'<nav class="iamkit-toc"><h2>Contents</h2><ol>{toc}</ol></nav></div>')
