@@ -24,9 +24,9 @@ from typing import Any
 import yaml
 
 from iamkit.errors import EvidenceError
-from iamkit.evidence import UndeclaredEvidence, declared_reads
 from iamkit.findings import AcceptedRisk, Evidence, Finding, Severity, Status
 from iamkit.model import AccountModel, MissingEvidence
+from iamkit.reads import UndeclaredEvidence, declared_reads
 from iamkit.settings import Settings
 
 AREAS = ("root", "mfa", "rotation", "passwords", "cross_account", "scp", "privilege")
@@ -216,7 +216,7 @@ class CheckContext:
 
 
 def run_check(check_id: str, ctx: CheckContext) -> list[Finding]:
-    """The findings of one check, run inside its declared reads (:func:`iamkit.evidence.declared_reads`). A read
+    """The findings of one check, run inside its declared reads (:func:`iamkit.reads.declared_reads`). A read
     of an undeclared file is a bug in iamkit, never a verdict: one ERROR finding says so."""
     fn = _REGISTRY[check_id]
     ctx.check_id = check_id

@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 
 from iamkit.errors import EvidenceError
-from iamkit.evidence import AUTHORIZATION_DETAILS, CREDENTIAL_REPORT, Bundle, context_reads, fact
+from iamkit.evidence import AUTHORIZATION_DETAILS, CREDENTIAL_REPORT, Bundle
 from iamkit.policy.document import policy_dict
+from iamkit.reads import context_reads, fact
 
 #: what AWS writes in a credential report date column that holds no date
 _NO_DATE = ["N/A", "no_information", "not_supported"]

@@ -9,8 +9,9 @@ import pytest
 
 from iamkit.checks import assess, registered
 from iamkit.checks.registry import metadata
-from iamkit.evidence import Bundle, declared_reads
+from iamkit.evidence import Bundle
 from iamkit.findings import Status
+from iamkit.reads import declared_reads
 from iamkit.settings import load_settings
 from tests import identity_center_fixtures as icf
 from tests.checks.helpers import allow, cred_report, cred_row, gaad, managed, role, user, write_bundle
@@ -85,7 +86,7 @@ def test_reading_an_undeclared_file_is_an_iamkit_bug_error(organization, monkeyp
 def test_declared_reads_are_the_metadata(organization):
     """run_check enforces exactly the metadata's patterns: the password check passes with them, and the same
     read fails outside them."""
-    from iamkit.evidence import UndeclaredEvidence
+    from iamkit.reads import UndeclaredEvidence
 
     accounts, _org = organization
     meta = metadata()["iam.password_policy.min_length"]
