@@ -1,8 +1,9 @@
 """MFA and identity checks (CIS 7.0 2.10, 2.19; Security Hub IAM.19).
 
-Evidence: the credential report (``password_enabled``, ``mfa_active``), GAAD (effective administrators:
-:func:`iamkit.checks.privilege.principal_admin`, decided by the policy evaluator with Denies in other policies
-and permissions boundaries applied) and ``iam/providers.json``.
+What each check reads, what one finding is about and when it says which status:
+``mfa.metadata.yaml`` beside this module (rendered in docs/checks.md).
+Administrators are the policy evaluator's effective administrators (:func:`iamkit.checks.privilege.principal_admin`:
+Denies in other policies and permissions boundaries applied).
 
 Federated users (SAML/OIDC, IAM Identity Center) are not IAM users: they do not appear in the
 credential report, their MFA is enforced by the identity provider, and these checks do not flag them.
