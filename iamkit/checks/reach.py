@@ -50,6 +50,7 @@ from iamkit.assume import Identity, can_assume, enters
 from iamkit.authz import EvidenceIndex
 from iamkit.checks.privilege import principal_admin
 from iamkit.checks.registry import CheckContext, check
+from iamkit.evidence import ORG_POLICIES, ORG_TARGETS
 from iamkit.findings import Finding, Status
 from iamkit.model import AUTHORIZATION_DETAILS, AccountModel
 from iamkit.policy import PolicyError, TrustEntry, analyze_trust_policy
@@ -191,7 +192,10 @@ def _build(ctx: CheckContext, models: dict[str, AccountModel]) -> Graph:
                         maybe_seeds.append((arn, a))
     identities = {aid: Identity(m) for aid, m in models.items()}
     owner = {arn: aid for aid, m in models.items() for arn in m.roles["arn"]}
-    index = EvidenceIndex([m.bundle for m in models.values()], ctx.org.bundle if ctx.org is not None else None)
+    org_bundle = ctx.org.bundle if ctx.org is not None else None
+    if org_bundle is not None and not (org_bundle.has(ORG_POLICIES) and org_bundle.has(ORG_TARGETS)):
+        org_bundle = None  # SCPs/RCPs unreadable: hops decided without them (over-report, never hide a path)
+    index = EvidenceIndex([m.bundle for m in models.values()], org_bundle)
     seeds = [(arn, how) for arn, how, t in seeds if enters(index, t.role_account, t.role_arn, t.kind, t.principal)]
     g.reached = _walk(index, seeds, by_account, by_principal, identities, owner, g.trust)
     g.maybe = {arn: how for arn, (_, how) in _walk(index, maybe_seeds, by_account, by_principal, identities, owner,

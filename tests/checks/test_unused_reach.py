@@ -335,3 +335,25 @@ def test_an_rcp_keeping_outsiders_out_stops_the_entry(tmp_path):
     arn = f"arn:aws:iam::{ACCT}:role/direct-admin"
     assert _reach_org(tmp_path / "open", {ACCT: [direct]})[arn].status == Status.FAIL
     assert _reach_org(tmp_path / "rcp", {ACCT: [direct]}, rcps=[("OrgOnly", org_only, ACCT)])[arn].status == Status.PASS
+
+
+def test_unreadable_scps_decide_hops_without_them_never_error_or_hide(tmp_path):
+    """Without organizations/policies.json (ListPolicies denied) the SCP/RCP chains cannot be read: hops are
+    decided without them, so the chain is still reported (over-report, never hide a path) and no ERROR."""
+    files = {
+        "organizations/organization.json": {"Organization": {"Id": "o-abc123", "MasterAccountId": MGMT}},
+        "organizations/roots.json": {"Roots": [{"Id": "r-root", "PolicyTypes": [
+            {"Type": "SERVICE_CONTROL_POLICY", "Status": "ENABLED"}]}]},
+        "organizations/ous.json": [],
+        "organizations/accounts.json": {"Accounts": [{"Id": a, "Status": "ACTIVE", "ParentId": "r-root"}
+                                                     for a in (MGMT, ACCT, ORG_ACCT)]}}
+    org = Bundle(write_bundle(tmp_path / "org" / "organization", files, account_id=MGMT, scope="organization",
+                              extra={"organization_id": "o-abc123", "management_account_id": MGMT},
+                              errors=[{"collector": "organizations", "operation": "ListPolicies", "region": "global",
+                                       "code": "AccessDenied", "message": "denied",
+                                       "file": "organizations/policies.json"}]))
+    bundles = [Bundle(write_bundle(tmp_path / "ev" / a, {GAAD: gaad(roles=roles)}, account_id=a))
+               for a, roles in {MGMT: [], **_chain_roles()}.items()]
+    got = {f.resource_arn: f for f in assess(bundles, load_settings(), org)
+           if f.check_id == "iam.role.external_admin_reach"}
+    assert got[ADMIN_ARN].status == Status.FAIL, got[ADMIN_ARN].detail
