@@ -216,7 +216,7 @@ def show_chart(title: str, build: Callable[[str], go.Figure], reading: str) -> N
 
 
 #: rows a section table shows before it refers to its CSV (the report's page budget; the cards hold the detail)
-SECTION_ROWS = 10
+SECTION_ROWS = 8
 
 
 def export_table(df: pd.DataFrame, output_dir: str | Path, name: str) -> Path:

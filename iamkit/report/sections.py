@@ -114,7 +114,7 @@ def show_reach_graph(view: AccountView) -> None:
         return
     if not any(trace.name == "chain" for trace in fig.data):
         note("No chain of role assumptions leads from outside this account to one of its roles: who can assume "
-             "each role directly is in the trust graph above and the table below.")
+             "each role directly is in the trust graph above.")
         return
     show_figure(fig, "Left: principals outside the account; lines follow trust and role assumptions to the right; "
                 "red diamonds are admin-equivalent roles, so a red path ending in one is a takeover route.")
