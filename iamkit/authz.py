@@ -13,11 +13,10 @@ verifies each against its sha256 in the manifest.
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import Any
 
 from iamkit.errors import BadInputError, EvidenceError
-from iamkit.evidence import AUTHORIZATION_DETAILS, Bundle
+from iamkit.evidence import AUTHORIZATION_DETAILS, ORG_OUS, Bundle, fact
 from iamkit.model import OrgModel
 
 __all__ = ["EvidenceIndex", "request_from_evidence"]
@@ -81,10 +80,10 @@ class EvidenceIndex:
             self._accounts[account_id] = _Account(self.bundles[account_id])
         return self._accounts[account_id]
 
-    @cached_property
+    @fact
     def _ou_names(self) -> dict[str, str]:
         assert self.org is not None
-        if not self.org.bundle.has("organizations/ous.json"):
+        if not self.org.bundle.has(ORG_OUS):
             return {}
         return dict(zip(self.org.ous["id"], self.org.ous["name"], strict=True))
 

@@ -65,6 +65,22 @@ SSO_USERS = "identity_center/users.json"
 SSO_GROUPS = "identity_center/groups.json"
 SSO_GROUP_MEMBERSHIPS = "identity_center/group_memberships.json"
 ORGANIZATION = "organization"
+#: the organization bundle's files (``iamkit/collect/organizations.py``); ``OrgModel.json`` takes the bare name
+ORG_DIR = "organizations/"
+ORG_ORGANIZATION = f"{ORG_DIR}organization.json"
+ORG_ROOTS = f"{ORG_DIR}roots.json"
+ORG_OUS = f"{ORG_DIR}ous.json"
+ORG_ACCOUNTS = f"{ORG_DIR}accounts.json"
+ORG_POLICIES = f"{ORG_DIR}policies.json"
+ORG_TARGETS = f"{ORG_DIR}targets.json"
+ORG_DELEGATED_ADMINISTRATORS = f"{ORG_DIR}delegated_administrators.json"
+ORG_FEATURES = f"{ORG_DIR}organizations_features.json"
+#: IAM Access Analyzer, one file per region of an account bundle (``iamkit/collect/access_analyzer.py``)
+ANALYZER_DIR = "access_analyzer/"
+
+
+def analyzer_file(region: str) -> str:
+    return f"{ANALYZER_DIR}{region}.json"
 
 
 # ---------------------------------------------------------------- declared reads

@@ -27,6 +27,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from iamkit import evidence as ev
 from iamkit.errors import BadInputError
 from iamkit.evidence import (  # the bundle layout
     AUTHORIZATION_DETAILS,
@@ -43,15 +44,15 @@ CRED_REQUIRED = ("user", "arn", "user_creation_time", "password_enabled", "mfa_a
 
 #: what a collected bundle has and an export never carries: (file, operation that would produce it)
 NOT_IN_EXPORTS = (
-    ("iam/account_summary.json", "GetAccountSummary"),
-    ("iam/password_policy.json", "GetAccountPasswordPolicy"),
-    ("iam/virtual_mfa_devices.json", "ListVirtualMFADevices"),
-    ("iam/providers.json", "ListOpenIDConnectProviders"),
-    ("iam/server_certificates.json", "ListServerCertificates"),
-    ("iam/account_aliases.json", "ListAccountAliases"),
-    ("iam/organizations_features.json", "ListOrganizationsFeatures"),
-    ("regions.json", "DescribeRegions"),
-    ("cloudtrail/root_activity.json", "LookupEvents"),
+    (ev.ACCOUNT_SUMMARY, "GetAccountSummary"),
+    (ev.PASSWORD_POLICY, "GetAccountPasswordPolicy"),
+    (ev.VIRTUAL_MFA_DEVICES, "ListVirtualMFADevices"),
+    (ev.PROVIDERS, "ListOpenIDConnectProviders"),
+    (ev.SERVER_CERTIFICATES, "ListServerCertificates"),
+    (ev.ACCOUNT_ALIASES, "ListAccountAliases"),
+    (ev.ORGANIZATIONS_FEATURES, "ListOrganizationsFeatures"),
+    (ev.REGIONS, "DescribeRegions"),
+    (ev.ROOT_ACTIVITY, "LookupEvents"),
 )
 
 
@@ -173,7 +174,7 @@ def import_export(authorization_details: Path, *, out: Path, credential_report: 
                              "not part of the exported evidence (get-account-authorization-details, "
                              "credential report)", file=rel)
         writer.add_error("offline", "ListAnalyzers", "NotSupplied",
-                         "IAM Access Analyzer is not part of the exported evidence", file="access_analyzer/")
+                         "IAM Access Analyzer is not part of the exported evidence", file=ev.ANALYZER_DIR)
         return writer.finish(caller_identity=None, regions=[], extra={"inputs": inputs})
     except BaseException:
         writer.abort()

@@ -44,7 +44,7 @@ from iamkit.exceptions import write_report as write_exception_report
 from iamkit.exports import write_all
 from iamkit.findings import Finding, Status, load_json, sort_key, write_json
 from iamkit.integrity import write_sums
-from iamkit.model import OrgModel
+from iamkit.model import OrgModel, alias_of
 from iamkit.outcome import exit_code
 from iamkit.report import browser, kernels
 from iamkit.report.assessment import Assessment
@@ -584,12 +584,7 @@ def integrity_cover(bundle: Bundle) -> dict[str, str]:
                                   "manifest); assessed with --allow-modified"}
 
 
-def _alias(bundle: Bundle) -> str | None:
-    rel = "iam/account_aliases.json"
-    if not bundle.has(rel):
-        return None
-    aliases = bundle.json(rel).get("AccountAliases") or []
-    return str(aliases[0]) if aliases else None
+_alias = alias_of  # the account alias, read in one place (iamkit.model)
 
 
 def run(opts: RunOptions, progress: Progress | Monitor = lambda _msg: None) -> RunResult:

@@ -9,7 +9,6 @@ member accounts' checks can use them.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 
 from iamkit.checks import (  # noqa: F401  (importing a module registers its checks)
@@ -29,10 +28,8 @@ from iamkit.checks import (  # noqa: F401  (importing a module registers its che
 from iamkit.checks.registry import CheckContext, registered, run_check
 from iamkit.evidence import Bundle
 from iamkit.findings import Finding, sort_key
-from iamkit.model import ORGANIZATIONS_FEATURES, AccountModel, OrgModel, analyzer_file
+from iamkit.model import AccountModel, OrgModel
 from iamkit.settings import Settings
-
-ORG_BUNDLE_FEATURES = "organizations/organizations_features.json"
 
 
 def account_model(bundle: Bundle, settings: Settings, org: OrgModel | None = None) -> AccountModel:
@@ -41,42 +38,15 @@ def account_model(bundle: Bundle, settings: Settings, org: OrgModel | None = Non
                         known_vendor_accounts=settings.known_vendor_accounts)
 
 
-_ORG_CACHE: dict[tuple[str, str], OrgModel] = {}
-_ORG_LOCK = threading.Lock()
-
-
 def org_model(org_bundle: Bundle | OrgModel | None, accounts: Iterable[Bundle] = ()) -> OrgModel | None:
-    """OrgModel of the organization bundle, enriched from the account bundles (see module docstring).
-    One model per organization bundle is kept, so assessing thousands of accounts one by one (as the
-    runner does) parses the organization's evidence once."""
+    """OrgModel of the organization bundle, enriched from the account bundles (see module docstring,
+    :meth:`OrgModel.add_accounts`). A new model for each bundle: callers build it once per run and pass it
+    to :func:`assess_account` explicitly (no model is shared between calls, so two organizations assessed
+    in one process never see each other's evidence)."""
     if org_bundle is None:
         return None
-    if isinstance(org_bundle, OrgModel):
-        org = org_bundle
-    else:
-        key = (str(org_bundle.path.resolve()), str(org_bundle.manifest.get("collected_at")))
-        with _ORG_LOCK:
-            org = _ORG_CACHE.get(key)
-            if org is None:
-                if len(_ORG_CACHE) > 8:
-                    _ORG_CACHE.clear()
-                org = _ORG_CACHE[key] = OrgModel(org_bundle)
-    if org.features is None and org.bundle.has(ORG_BUNDLE_FEATURES):
-        org.features = list(org.bundle.json(ORG_BUNDLE_FEATURES).get("EnabledFeatures") or [])
-        org.features_ref = org.bundle.ref(ORG_BUNDLE_FEATURES, "EnabledFeatures")
-    for b in accounts:
-        org.account_bundles.setdefault(b.account_id, b)
-        if org.features is None and b.account_id == org.management_account_id and b.has(ORGANIZATIONS_FEATURES):
-            org.features = list(b.json(ORGANIZATIONS_FEATURES).get("EnabledFeatures") or [])
-            org.features_ref = b.ref(ORGANIZATIONS_FEATURES, "EnabledFeatures")
-        for region in b.manifest.get("regions") or []:
-            if not b.has(analyzer_file(region)):
-                continue
-            for a in b.json(analyzer_file(region)).get("analyzers") or []:
-                arns = org.org_analyzers.setdefault(region, [])
-                if a.get("type") == "ORGANIZATION" and a.get("status") == "ACTIVE" and str(a.get("arn")) not in arns:
-                    arns.append(str(a.get("arn")))
-    return org
+    org = org_bundle if isinstance(org_bundle, OrgModel) else OrgModel(org_bundle)
+    return org.add_accounts(accounts)
 
 
 def assess_account(bundle: Bundle, settings: Settings, org: OrgModel | Bundle | None = None) -> list[Finding]:

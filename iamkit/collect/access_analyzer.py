@@ -17,7 +17,7 @@ from typing import Any
 
 from iamkit.aws.session import AWS_ERRORS, AwsSession, error_code, one_line
 from iamkit.collect.base import paginate
-from iamkit.evidence import BundleWriter
+from iamkit.evidence import BundleWriter, analyzer_file
 
 COLLECTOR = "access_analyzer"
 OPERATIONS = frozenset({
@@ -34,8 +34,7 @@ UNUSED_FILTER = {**ACTIVE_FILTER, "findingType": {"eq": ["UnusedIAMRole", "Unuse
                                                          "UnusedIAMUserPassword", "UnusedPermission"]}}
 
 
-def path(region: str) -> str:
-    return f"access_analyzer/{region}.json"
+path = analyzer_file  # the per-region file, named in iamkit.evidence
 
 
 def region_evidence(client: Any) -> dict[str, Any]:

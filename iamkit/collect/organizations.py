@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from iamkit import evidence
 from iamkit.aws.session import AWS_ERRORS, AwsSession, error_code, one_line
 from iamkit.collect.base import paginate, step, strip_metadata
 from iamkit.evidence import BundleWriter
@@ -49,14 +50,15 @@ OPERATIONS = frozenset({
 })
 POLICY_TYPES = ("SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY")
 
-ORGANIZATION = "organizations/organization.json"
-ROOTS = "organizations/roots.json"
-OUS = "organizations/ous.json"
-ACCOUNTS = "organizations/accounts.json"
-POLICIES = "organizations/policies.json"
-TARGETS = "organizations/targets.json"
-DELEGATED_ADMINISTRATORS = "organizations/delegated_administrators.json"
-FEATURES = "organizations/organizations_features.json"
+# the organization bundle's files, named in iamkit.evidence
+ORGANIZATION = evidence.ORG_ORGANIZATION
+ROOTS = evidence.ORG_ROOTS
+OUS = evidence.ORG_OUS
+ACCOUNTS = evidence.ORG_ACCOUNTS
+POLICIES = evidence.ORG_POLICIES
+TARGETS = evidence.ORG_TARGETS
+DELEGATED_ADMINISTRATORS = evidence.ORG_DELEGATED_ADMINISTRATORS
+FEATURES = evidence.ORG_FEATURES
 
 
 def describe_organization(session: AwsSession) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from typing import Any
 import pandas as pd
 
 from iamkit.identity_center.tables import IdentityCenter
-from iamkit.model import AccountModel
+from iamkit.model import AUTHORIZATION_DETAILS, AccountModel
 from iamkit.policy import PolicyError, access_level, effective_actions, escalation_paths_for, is_admin_equivalent
 from iamkit.policy.actions import all_actions
 from iamkit.policy.evaluate import ADMIN_MAX_EXCLUDED_ACTIONS
@@ -100,7 +100,7 @@ def policy_pool(accounts: Iterable[AccountModel]) -> dict[str, dict[str, Any]]:
     """AWS managed policy ARN -> document, from every account's GAAD that could be read."""
     pool: dict[str, dict[str, Any]] = {}
     for acct in accounts:
-        if not acct.bundle.has("iam/authorization_details.json"):
+        if not acct.bundle.has(AUTHORIZATION_DETAILS):
             continue
         p = acct.policies
         for arn, doc in zip(p["arn"], p["document"], strict=True):
@@ -110,7 +110,7 @@ def policy_pool(accounts: Iterable[AccountModel]) -> dict[str, dict[str, Any]]:
 
 
 def _account_docs(acct: AccountModel | None) -> dict[str, dict[str, Any]]:
-    if acct is None or not acct.bundle.has("iam/authorization_details.json"):
+    if acct is None or not acct.bundle.has(AUTHORIZATION_DETAILS):
         return {}
     return {str(a): d for a, d in zip(acct.policies["arn"], acct.policies["document"], strict=True) if d}
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import re
-from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -32,6 +31,7 @@ from iamkit.evidence import (  # the bundle layout
     SSO_PERMISSION_SETS,
     SSO_USERS,
     Bundle,
+    fact,
 )
 from iamkit.model import MissingEvidence
 
@@ -82,7 +82,7 @@ class IdentityCenter:
     def ref(self, relpath: str, locator: str = "") -> dict[str, Any]:
         return self.bundle.ref(relpath, locator)
 
-    @cached_property
+    @fact
     def instances(self) -> list[dict[str, Any]]:
         return list(self.json(SSO_INSTANCES).get("Instances") or [])
 
@@ -100,7 +100,7 @@ class IdentityCenter:
         owners = [str(i["OwnerAccountId"]) for i in self.instances if i.get("OwnerAccountId")]
         return owners[0] if owners else self.bundle.account_id
 
-    @cached_property
+    @fact
     def permission_sets(self) -> pd.DataFrame:
         cols = ["arn", "name", "instance_arn", "session_duration", "session_hours", "relay_state", "managed_arns",
                 "customer_refs", "inline", "inline_error", "boundary", "account_ids"]
@@ -120,7 +120,7 @@ class IdentityCenter:
                 "account_ids": [str(a) for a in p.get("AccountIds") or []]})
         return _frame(recs, cols)
 
-    @cached_property
+    @fact
     def users(self) -> pd.DataFrame:
         recs = [{"user_id": u.get("UserId"), "user_name": u.get("UserName"),
                  "display_name": u.get("DisplayName") or u.get("UserName"), "store_id": u.get("IdentityStoreId"),
@@ -128,7 +128,7 @@ class IdentityCenter:
                 for u in self.json(SSO_USERS).get("Users") or []]
         return _frame(recs, ["user_id", "user_name", "display_name", "store_id", "arn"])
 
-    @cached_property
+    @fact
     def groups(self) -> pd.DataFrame:
         recs = [{"group_id": g.get("GroupId"), "group_name": g.get("DisplayName"), "store_id": g.get("IdentityStoreId"),
                  "arn": principal_arn("GROUP", str(g.get("GroupId")))}
@@ -138,13 +138,13 @@ class IdentityCenter:
         df["members"] = df["group_id"].map(counts).fillna(0).astype(int)
         return df
 
-    @cached_property
+    @fact
     def memberships(self) -> pd.DataFrame:
         recs = [{"group_id": m.get("GroupId"), "user_id": (m.get("MemberId") or {}).get("UserId")}
                 for m in self.json(SSO_GROUP_MEMBERSHIPS).get("GroupMemberships") or []]
         return _frame(recs, ["group_id", "user_id"])
 
-    @cached_property
+    @fact
     def assignments(self) -> pd.DataFrame:
         """One row per account assignment: account_id, permission_set_arn/_name, principal_type (USER|GROUP),
         principal_id, principal_name (None when deleted), principal_arn, orphaned, members (groups: count)."""
@@ -163,7 +163,7 @@ class IdentityCenter:
         return _frame(recs, ["account_id", "permission_set_arn", "permission_set_name", "principal_type",
                              "principal_id", "principal_name", "principal_arn", "orphaned", "members"])
 
-    @cached_property
+    @fact
     def people(self) -> pd.DataFrame:
         """Assignments expanded to people: account_id, permission_set_arn/_name, user_id, user_name, via
         (``direct`` or ``group <name>``). Orphaned assignments and empty groups give no rows."""
@@ -179,18 +179,18 @@ class IdentityCenter:
         return out.reset_index(drop=True)
 
     # -- indexes the per-account checks use (built once, not filtered per account) ----------------------------
-    @cached_property
+    @fact
     def by_account(self) -> dict[str, pd.DataFrame]:
         """account id -> its assignments."""
         return {str(k): g for k, g in self.assignments.groupby("account_id", sort=False)}
 
-    @cached_property
+    @fact
     def holders(self) -> dict[tuple[str, str], list[str]]:
         """(account id, permission set ARN) -> the sorted names of the people holding it there."""
         p = self.people[["account_id", "permission_set_arn", "user_name"]].astype(str).drop_duplicates()
         return {(a, ps): sorted(g["user_name"]) for (a, ps), g in p.groupby(["account_id", "permission_set_arn"])}
 
-    @cached_property
+    @fact
     def accounts_of(self) -> dict[str, list[str]]:
         """permission set ARN -> the sorted accounts it is assigned in."""
         a = self.assignments[["permission_set_arn", "account_id"]].astype(str).drop_duplicates()

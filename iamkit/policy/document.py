@@ -134,7 +134,7 @@ def parse_policy(document: PolicyLike) -> PolicyDocument:
     """Parse one policy document from a mapping, JSON, URL-encoded JSON or bytes."""
     if isinstance(document, PolicyDocument):
         return document
-    raw = _load(document)
+    raw = decode_policy(document)
     if not isinstance(raw, Mapping):
         raise PolicyError(f"policy document must be a JSON object, got {_type_name(raw)}")
     version = raw.get("Version")
@@ -172,7 +172,20 @@ def _type_name(value: object) -> str:
     )
 
 
-def _load(document: Mapping[str, Any] | str | bytes) -> Any:
+def policy_dict(value: Any) -> dict[str, Any]:
+    """A policy document as evidence holds it, as a dict for the model's tables: ``{}`` when absent
+    (``None`` or empty) or when it decodes to something other than an object; decoded by
+    :func:`decode_policy` otherwise (raises :class:`PolicyError` when it is not JSON)."""
+    if value is None or (isinstance(value, str | bytes) and not value.strip()):
+        return {}
+    out = decode_policy(value)
+    return dict(out) if isinstance(out, Mapping) else {}
+
+
+def decode_policy(document: Mapping[str, Any] | str | bytes) -> Any:
+    """The one decoder of policy documents (the model's tables and :func:`parse_policy` both use it): a
+    mapping as is; bytes as UTF-8; JSON text; URL-encoded JSON text (text not starting with ``{`` that
+    holds a ``%``; ``+`` means space when present). Raises :class:`PolicyError` otherwise."""
     if isinstance(document, Mapping):
         return document
     if isinstance(document, bytes | bytearray):

@@ -15,6 +15,7 @@ from typing import Any
 
 from iamkit import __version__
 from iamkit.findings import Finding, Status
+from iamkit.model import alias_of
 from iamkit.report.fmt import days, ident, when
 
 #: AWS managed policies that give an assessor read access and nothing more
@@ -147,7 +148,7 @@ def cover(view: Any, output_dir: Path | None, areas: list[tuple[str, str]]) -> s
             acct = rows.iloc[0].to_dict() if len(rows) else None
         except Exception:  # noqa: BLE001  organization evidence missing: the cover says "unknown"
             acct = None
-    alias = view.model.account_alias if b.has("iam/account_aliases.json") else None
+    alias = alias_of(b)
     run = run_info(output_dir)
     assessed = run.get("started_at") or datetime.now(UTC).isoformat()
     ident_ = collection_identity(view)
