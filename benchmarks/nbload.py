@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 from iamkit.evidence import MANIFEST, ORGANIZATION  # noqa: E402
 from iamkit.findings import write_json  # noqa: E402
 from iamkit.report import nb  # noqa: E402
+from iamkit.report.render import AREAS  # noqa: E402
 
 
 def grow(run: Path, n: int, dest: Path) -> Path:
@@ -73,8 +74,9 @@ def main() -> None:
             ev = grow(args.run, n, Path(tmp))
             fast = timed(lambda ev=ev: nb.load(ev, args.account, params, {}, out), args.repeat)
             full = timed(lambda ev=ev: nb.load(ev, args.account, params, {}, None), args.repeat)
+            k = len(AREAS)
             print(f"  {n:4d} accounts: run path {fast:.3f}s, full re-assessment {full:.3f}s "
-                  f"(x7 notebooks per account: {7 * fast:.2f}s vs {7 * full:.2f}s)", flush=True)
+                  f"(x{k} notebooks per account: {k * fast:.2f}s vs {k * full:.2f}s)", flush=True)
 
 
 if __name__ == "__main__":

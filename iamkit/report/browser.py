@@ -43,6 +43,8 @@ LAUNCH_ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--di
 CHARTS_DRAWN = ("() => Array.from(document.querySelectorAll('.plotly-graph-div'))"
                 ".every(d => d.querySelector('.main-svg') !== null)")
 
+#: at most this many prints after the first to make the contents' page numbers agree with the PDF
+TOC_PRINTS = 3
 #: the entries of the report's table of contents, and the script that writes their page numbers
 TOC_TITLES = "() => Array.from(document.querySelectorAll('nav.iamkit-toc li > a')).map(a => a.textContent)"
 TOC_NUMBER = """(pages) => document.querySelectorAll('nav.iamkit-toc li > a').forEach((a, i) => {
@@ -81,6 +83,7 @@ class Printer:
         self.idle: list[Any] = []
         self.launches = 0
         self.printed = 0
+        self.toc_prints = 0  # prints made for the contents' page numbers
 
     async def _browser(self) -> Any:
         async with self.launching:  # two pages asking at once get the same browser
@@ -145,13 +148,15 @@ class Printer:
 
     async def _number_contents(self, page: Any, pdf_path: Path) -> None:
         """Page numbers in the table of contents (two-pass print, :mod:`iamkit.report.toc`): read where each
-        heading landed in the printed PDF, write the numbers into the contents, print again; a third print
-        only if a number moved (it cannot: the contents end the cover page)."""
+        heading landed in the printed PDF, write the numbers into the contents and print again, until the
+        printed PDF agrees with its contents (the contents end the cover page, so the numbers move nothing;
+        but Chromium may place a heading at a page boundary differently from one print to the next)."""
         titles = await page.evaluate(TOC_TITLES)
         shown: list[int | None] = [None] * len(titles)
-        for _ in range(2):
+        for attempt in range(TOC_PRINTS + 1):
             pages = await asyncio.to_thread(toc.heading_pages, pdf_path, titles)
-            if pages == shown:
+            if pages == shown or attempt == TOC_PRINTS:
+                self.toc_prints += attempt
                 return
             await page.evaluate(TOC_NUMBER, pages)
             await self._pdf(page, pdf_path)
@@ -237,7 +242,7 @@ def shutdown() -> dict[str, float]:
     global _printer
     with _lock:
         p, _printer = _printer, None
-        stats = dict(STATS, launches=p.launches if p else 0)
+        stats = dict(STATS, launches=p.launches if p else 0, toc_prints=p.toc_prints if p else 0)
         STATS.update(launches=0, printed=0, seconds=0.0)
     if p is not None:
         p.close()

@@ -99,6 +99,7 @@ def show(view: Any, output_dir: str | Path | None = None) -> None:
     if isinstance(here, str):
         show_html(_note(here, "missing" if here.startswith("Evidence") else "info"))
         return
+    show_html("<h3>Permission sets that reach this account</h3>")
     if here.empty:
         note("No Identity Center assignment reaches this account.")
     else:

@@ -64,7 +64,8 @@ class AccountView:
 
 
 def load(evidence_dir: str | Path, account_id: str, parameters_files: Sequence[str] = (),
-         thresholds: dict[str, Any] | None = None, output_dir: str | Path | None = None) -> AccountView:
+         thresholds: dict[str, Any] | None = None, output_dir: str | Path | None = None, *,
+         whole_run: bool = False) -> AccountView:
     """The account's evidence, model and findings. Empty ``evidence_dir``/``account_id`` (the
     committed parameters cell) fall back to ``IAMKIT_DEFAULT_EVIDENCE``/``IAMKIT_DEFAULT_ACCOUNT``,
     which ``iamkit lab`` sets to the last demo run.
@@ -72,12 +73,14 @@ def load(evidence_dir: str | Path, account_id: str, parameters_files: Sequence[s
     In a run (``output_dir`` holds the ``findings.json`` the assessment stage wrote for this account) the
     findings are read from that file and only this account's bundle and the organization bundle are opened
     and verified, so a notebook starts in the same time for 5 or 500 accounts and shows exactly the findings
-    of the exports. Without it (JupyterLab, or ``thresholds`` overridden) the whole run is assessed again."""
+    of the exports; ``whole_run`` also registers every other account's bundle (unread) on the organization model,
+    for the organization-wide reach graph of notebook 03. Without ``findings.json`` (JupyterLab, or
+    ``thresholds`` overridden) the whole run is assessed again."""
     evidence_dir, account_id = _defaults(evidence_dir, account_id)
     settings = load_settings([Path(p) for p in parameters_files], thresholds=thresholds or None)
     found = Path(output_dir) / "findings.json" if output_dir else None
     if found is not None and found.is_file() and not thresholds:
-        view = _from_run(Path(evidence_dir), str(account_id), settings, found)
+        view = _from_run(Path(evidence_dir), str(account_id), settings, found, whole_run)
         if view is not None:
             return view
     bundles, org = load_bundles([Path(evidence_dir)], allow_modified=settings.allow_modified_evidence)
@@ -105,11 +108,13 @@ def _defaults(evidence_dir: str | Path, account_id: str) -> tuple[str | Path, st
     return evidence_dir, account_id
 
 
-def _from_run(evidence_dir: Path, account_id: str, settings: Settings, found: Path) -> AccountView | None:
+def _from_run(evidence_dir: Path, account_id: str, settings: Settings, found: Path,
+              whole_run: bool) -> AccountView | None:
     """The view from the assessment stage's ``findings.json``: this account's bundle and the organization bundle
-    verified; the other accounts' bundles registered unread on the organization model (the organization-wide
-    reach graph of notebook 03 reads them, each file checked against its manifest as it is read). None when the
-    run's layout or the file does not match this evidence (then :func:`load` assesses everything again)."""
+    verified; with ``whole_run`` the other accounts' bundles registered unread on the organization model (the
+    organization-wide reach graph of notebook 03 reads them, each file checked against its manifest as it is
+    read). None when the run's layout or the file does not match this evidence (then :func:`load` assesses
+    everything again)."""
     allow = settings.allow_modified_evidence
     here = evidence_dir / account_id
     if not (here / MANIFEST).is_file():
@@ -121,7 +126,7 @@ def _from_run(evidence_dir: Path, account_id: str, settings: Settings, found: Pa
     org_dir = evidence_dir / ORGANIZATION
     org_bundle = check_integrity(Bundle(org_dir, allow_modified=allow)) if (org_dir / MANIFEST).is_file() else None
     org = org_model(org_bundle, [bundle])
-    if org is not None:
+    if org is not None and whole_run:
         for d in iter_bundle_dirs([evidence_dir]):
             other = Bundle(d, allow_modified=allow)
             if other.scope != ORGANIZATION:

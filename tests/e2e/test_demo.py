@@ -289,9 +289,11 @@ def test_notebook_load_from_the_run_equals_a_full_assessment(demo_run, tmp_path)
     aid = "345678901234"
     params = [str(demo_run / "parameters.resolved.yaml")]
     full = nb.load(demo_run / "evidence", aid, params, {}, None)
-    fast = nb.load(demo_run / "evidence", aid, params, {}, demo_run / "accounts" / aid)
+    fast = nb.load(demo_run / "evidence", aid, params, {}, demo_run / "accounts" / aid, whole_run=True)
     assert to_records(fast.findings) == to_records(full.findings)
-    assert set(fast.org.account_bundles) == set(full.org.account_bundles)
+    assert set(fast.org.account_bundles) == set(full.org.account_bundles)  # the reach graph sees every account
+    alone = nb.load(demo_run / "evidence", aid, params, {}, demo_run / "accounts" / aid)
+    assert set(alone.org.account_bundles) == {aid}
     assert fast.names == full.names and any(v.startswith("permission set ") for v in fast.names.values())
     stale = load_json(demo_run / "accounts" / aid / "findings.json")
     older = [f.model_copy(update={"observed_at": f.observed_at.replace(year=2020), "detail": "stale"}) for f in stale]
