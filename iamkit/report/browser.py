@@ -50,7 +50,7 @@ TOC_TITLES = "() => Array.from(document.querySelectorAll('nav.iamkit-toc li > a'
 TOC_NUMBER = """(pages) => document.querySelectorAll('nav.iamkit-toc li > a').forEach((a, i) => {
   let n = a.parentElement.querySelector('.toc-page');
   if (!n) { n = document.createElement('span'); n.className = 'toc-page'; a.parentElement.appendChild(n); }
-  n.textContent = pages[i] ? String(pages[i]) : ''; })"""
+  n.textContent = pages[i] ? 'p. ' + pages[i] : ''; })"""
 
 
 def chromium() -> str | None:

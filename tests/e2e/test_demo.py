@@ -230,7 +230,7 @@ def test_contents_give_the_page_of_every_section(demo_run):
         pages = heading_pages(pdf, [area.title for area in AREAS])
         assert all(pages) and pages == sorted(pages), pages
         for area, page in zip(AREAS, pages, strict=True):
-            m = re.search(re.escape(area.title).replace(r"\ ", r"\s*") + r"\s*(\d+)", contents)
+            m = re.search(re.escape(area.title).replace(r"\ ", r"\s*") + r"\s*p\.\s*(\d+)", contents)
             assert m and int(m.group(1)) == page, (a["account_id"], area.title, page, contents)
 
 
