@@ -9,11 +9,11 @@ from pathlib import Path
 
 from iamkit.findings import Status
 from iamkit.report import appendix, cards, scope, summary
+from iamkit.report.areas import AREAS
 from iamkit.report.fmt import resource_name
 from iamkit.report.ids import finding_ids
 from iamkit.report.nb import AccountView, show_html
 from iamkit.report.remediation import Context
-from iamkit.report.render import AREAS
 
 #: (anchor, title) of the report's sections, for the contents on the cover (render.combine makes the anchors)
 CONTENTS = [(f"area-{a.notebook}", a.title) for a in AREAS]
