@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from iamkit import __version__
-from iamkit.evidence import iso
-from iamkit.findings import Finding, Status, atomic_write_chunks, json_array
+from iamkit.evidence import atomic_write_chunks, iso
+from iamkit.findings import Finding, Status, json_array, to_records, write_csv, write_json
 
 OCSF_VERSION = "1.1.0"
 OCSF_SEVERITY = {"informational": 1, "low": 2, "medium": 3, "high": 4, "critical": 5}
@@ -142,8 +142,6 @@ def write_asff(findings: Iterable[Finding], path: Path) -> None:
 
 def write_all(findings: list[Finding], out: Path) -> list[Path]:
     """findings.json, findings.csv, findings.ocsf.json and findings.asff.json in ``out``."""
-    from iamkit.findings import to_records, write_csv, write_json
-
     out = Path(out)
     paths = [out / "findings.json", out / "findings.csv", out / "findings.ocsf.json", out / "findings.asff.json"]
     records = to_records(findings)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from enum import StrEnum
@@ -16,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from iamkit.errors import BadInputError
+from iamkit.evidence import atomic_write_chunks
 
 
 class Status(StrEnum):
@@ -104,24 +103,6 @@ def json_array(items: Iterable[Any]) -> Iterator[bytes]:
     yield b"\n]\n"
 
 
-def atomic_write_chunks(path: Path, chunks: Iterable[bytes]) -> None:
-    """Like :func:`iamkit.evidence.atomic_write` (temporary file in the same folder, then rename), streamed."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            for chunk in chunks:
-                fh.write(chunk)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o644 & ~mask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_json(findings: Iterable[Finding] | list[dict[str, Any]], path: Path) -> None:
     recs = findings if isinstance(findings, list) and (not findings or isinstance(findings[0], dict)) \
         else to_records(findings)
@@ -159,16 +140,3 @@ def load_json(path: Path) -> list[Finding]:
         first = str(exc).splitlines()[0]
         raise BadInputError(f"{path}: not a findings file ({first})") from None
 
-
-def write_ocsf(findings: Iterable[Finding], path: Path) -> None:
-    """OCSF Compliance Finding export (see :mod:`iamkit.exports`)."""
-    from iamkit.exports import write_ocsf as _write
-
-    _write(findings, path)
-
-
-def write_asff(findings: Iterable[Finding], path: Path) -> None:
-    """ASFF export for Security Hub (see :mod:`iamkit.exports`)."""
-    from iamkit.exports import write_asff as _write
-
-    _write(findings, path)

@@ -80,109 +80,123 @@ class RootState:
 #: account id -> root state; read by the patched moto methods below
 ROOTS: dict[str, RootState] = {}
 _patch_lock = threading.Lock()
-_patched = False
+
+
+#: the moto attributes replaced below, as they were: "Class.attribute" -> original
+_ORIGINAL: dict[str, Any] = {}
+
+
+def _original(key: str) -> Any:
+    return _ORIGINAL[key]
+
+
+def _get_credential_report(self: Any) -> str:
+    """moto's report with the seeded root account's row."""
+    report = _original("IAMBackend.get_credential_report")(self)
+    root = ROOTS.get(self.account_id)
+    if root is None:
+        return report
+    header, _, rest = report.partition("\n")
+    return header + "\n" + root.csv_row(self.account_id) + rest
+
+
+def _summary_map(self: Any) -> dict[str, Any]:
+    """GetAccountSummary's root flags from the seeded root account."""
+    out = dict(_original("AccountSummary.summary_map").fget(self))
+    root = ROOTS.get(self._iam_backend.account_id)
+    if root is not None:
+        out["AccountMFAEnabled"] = 1 if root.mfa != "none" else 0
+        out["AccountAccessKeysPresent"] = 1 if any(k.get("active", True) for k in root.access_keys) else 0
+        out["AccountPasswordPresent"] = 1 if root.has_password else 0
+    return out
+
+
+def _list_virtual_mfa_devices(self: Any, assignment_status: str, marker: str | None,
+                              max_items: int) -> tuple[list[Any], str | None]:
+    """moto's devices, with the seeded root account's virtual device first when it has one."""
+    devices, next_marker = _original("IAMBackend.list_virtual_mfa_devices")(self, assignment_status, marker,
+                                                                            max_items)
+    root = ROOTS.get(self.account_id)
+    if root is not None and root.mfa == "virtual" and not marker and assignment_status != "Unassigned":
+        dev = iam_models.VirtualMfaDevice(self.account_id, "us-east-1", "/root-account-mfa-device")
+        dev.enable_date = root.mfa_enabled or root.created
+        dev.user = SimpleNamespace(path="/", id=self.account_id, arn=f"arn:aws:iam::{self.account_id}:root",
+                                   create_date=root.created)
+        devices = [dev, *devices]
+    return devices, next_marker
+
+
+def _get_account_authorization_details(self: Any) -> Any:
+    return _paginate_gaad(self, _original("IamResponse.get_account_authorization_details")(self))
+
+
+def _list_server_certificates(self: Any) -> Any:
+    """moto answers a fixed 2012 expiry; serve the seeded one where there is one."""
+    result = _original("IamResponse.list_server_certificates")(self)
+    certs = {c.arn: c for c in self.backend.list_server_certificates()}
+    for meta in result.result["ServerCertificateMetadataList"]:
+        expires = getattr(certs.get(meta["Arn"]), "iamkit_expiration", None)
+        if expires is not None:
+            meta["Expiration"] = expires.strftime("%Y-%m-%dT%H:%M:%SZ")
+            meta["UploadDate"] = (expires - timedelta(days=395)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return result
+
+
+def _generate_report(self: Any) -> None:
+    """Remember when the report was generated (AWS keeps it and serves it for four hours)."""
+    if not self.credential_report:
+        self.iamkit_report_generated = datetime.now(UTC)
+    _original("IAMBackend.generate_report")(self)
+
+
+def _get_credential_report_response(self: Any) -> Any:
+    """moto answers a fixed 2015 GeneratedTime; serve the time the report was generated."""
+    result = _original("IamResponse.get_credential_report")(self)
+    generated = getattr(self.backend, "iamkit_report_generated", None)
+    if generated is not None:
+        result.result["GeneratedTime"] = generated.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return result
+
+
+def _permission_set_id(instance_arn: str) -> str:
+    """AWS names permission sets ``arn:aws:sso:::permissionSet/ssoins-.../ps-...``; moto reuses the
+    instance ARN (``...:instance/ssoins-.../ps-...``)."""
+    return _original("PermissionSet.generate_id")(instance_arn).replace(":instance/", ":permissionSet/", 1)
+
+
+def _find_managed_policy(self: Any, managed_policy_arn: str) -> Any:
+    """moto reads the policy's path from a ``path`` key its data spells ``Path``, so AWS managed
+    policies with a path (``job-function/ViewOnlyAccess``) cannot be attached to permission sets."""
+    name = managed_policy_arn.rsplit("/", 1)[-1]
+    data = json.loads(aws_managed_policies_data).get(name)
+    if data is not None and managed_policy_arn == f"arn:aws:iam::aws:policy{data.get('Path', '/')}{name}":
+        return sso_models.ManagedPolicy(managed_policy_arn, name)
+    raise sso_models.ResourceNotFoundException(f"Policy does not exist with ARN: {managed_policy_arn}")
+
+
+def _patches() -> list[tuple[Any, str, Any]]:
+    """(moto class, attribute, replacement) for every behaviour of moto the stand-in corrects."""
+    return [
+        (iam_models.IAMBackend, "get_credential_report", _get_credential_report),
+        (iam_models.AccountSummary, "summary_map", property(_summary_map)),
+        (iam_models.IAMBackend, "list_virtual_mfa_devices", _list_virtual_mfa_devices),
+        (iam_models.IAMBackend, "generate_report", _generate_report),
+        (iam_responses.IamResponse, "get_account_authorization_details", _get_account_authorization_details),
+        (iam_responses.IamResponse, "list_server_certificates", _list_server_certificates),
+        (iam_responses.IamResponse, "get_credential_report", _get_credential_report_response),
+        (sso_models.PermissionSet, "generate_id", staticmethod(_permission_set_id)),
+        (sso_models.SSOAdminBackend, "_find_managed_policy", _find_managed_policy),
+    ]
 
 
 def _install_patches() -> None:
-    global _patched
+    """Correct moto where it differs from AWS (once per process; the originals are kept in _ORIGINAL)."""
     with _patch_lock:
-        if _patched:
+        if _ORIGINAL:
             return
-        original_report = iam_models.IAMBackend.get_credential_report
-        original_summary = iam_models.AccountSummary.summary_map
-
-        def get_credential_report(self: Any) -> str:
-            report = original_report(self)
-            root = ROOTS.get(self.account_id)
-            if root is None:
-                return report
-            header, _, rest = report.partition("\n")
-            return header + "\n" + root.csv_row(self.account_id) + rest
-
-        def summary_map(self: Any) -> dict[str, Any]:
-            out = dict(original_summary.fget(self))
-            root = ROOTS.get(self._iam_backend.account_id)
-            if root is not None:
-                out["AccountMFAEnabled"] = 1 if root.mfa != "none" else 0
-                out["AccountAccessKeysPresent"] = 1 if any(k.get("active", True) for k in root.access_keys) else 0
-                out["AccountPasswordPresent"] = 1 if root.has_password else 0
-            return out
-
-        original_mfa = iam_models.IAMBackend.list_virtual_mfa_devices
-
-        def list_virtual_mfa_devices(self: Any, assignment_status: str, marker: str | None,
-                                     max_items: int) -> tuple[list[Any], str | None]:
-            devices, next_marker = original_mfa(self, assignment_status, marker, max_items)
-            root = ROOTS.get(self.account_id)
-            if root is not None and root.mfa == "virtual" and not marker and assignment_status != "Unassigned":
-                dev = iam_models.VirtualMfaDevice(self.account_id, "us-east-1", "/root-account-mfa-device")
-                dev.enable_date = root.mfa_enabled or root.created
-                dev.user = SimpleNamespace(path="/", id=self.account_id, arn=f"arn:aws:iam::{self.account_id}:root",
-                                           create_date=root.created)
-                devices = [dev, *devices]
-            return devices, next_marker
-
-        original_gaad = iam_responses.IamResponse.get_account_authorization_details
-
-        def get_account_authorization_details(self: Any) -> Any:
-            result = original_gaad(self)
-            return _paginate_gaad(self, result)
-
-        original_certs = iam_responses.IamResponse.list_server_certificates
-
-        def list_server_certificates(self: Any) -> Any:
-            """moto answers a fixed 2012 expiry; serve the seeded one where there is one."""
-            result = original_certs(self)
-            certs = {c.arn: c for c in self.backend.list_server_certificates()}
-            for meta in result.result["ServerCertificateMetadataList"]:
-                expires = getattr(certs.get(meta["Arn"]), "iamkit_expiration", None)
-                if expires is not None:
-                    meta["Expiration"] = expires.strftime("%Y-%m-%dT%H:%M:%SZ")
-                    meta["UploadDate"] = (expires - timedelta(days=395)).strftime("%Y-%m-%dT%H:%M:%SZ")
-            return result
-
-        original_generate = iam_models.IAMBackend.generate_report
-        original_get_report = iam_responses.IamResponse.get_credential_report
-
-        def generate_report(self: Any) -> None:
-            """Remember when the report was generated (AWS keeps it and serves it for four hours)."""
-            if not self.credential_report:
-                self.iamkit_report_generated = datetime.now(UTC)
-            original_generate(self)
-
-        def get_credential_report_response(self: Any) -> Any:
-            """moto answers a fixed 2015 GeneratedTime; serve the time the report was generated."""
-            result = original_get_report(self)
-            generated = getattr(self.backend, "iamkit_report_generated", None)
-            if generated is not None:
-                result.result["GeneratedTime"] = generated.strftime("%Y-%m-%dT%H:%M:%SZ")
-            return result
-
-        def permission_set_id(instance_arn: str) -> str:
-            """AWS names permission sets ``arn:aws:sso:::permissionSet/ssoins-.../ps-...``; moto reuses the
-            instance ARN (``...:instance/ssoins-.../ps-...``)."""
-            return original_ps_id(instance_arn).replace(":instance/", ":permissionSet/", 1)
-
-        def find_managed_policy(self: Any, managed_policy_arn: str) -> Any:
-            """moto reads the policy's path from a ``path`` key its data spells ``Path``, so AWS managed
-            policies with a path (``job-function/ViewOnlyAccess``) cannot be attached to permission sets."""
-            name = managed_policy_arn.rsplit("/", 1)[-1]
-            data = json.loads(aws_managed_policies_data).get(name)
-            if data is not None and managed_policy_arn == f"arn:aws:iam::aws:policy{data.get('Path', '/')}{name}":
-                return sso_models.ManagedPolicy(managed_policy_arn, name)
-            raise sso_models.ResourceNotFoundException(f"Policy does not exist with ARN: {managed_policy_arn}")
-
-        sso_models.SSOAdminBackend._find_managed_policy = find_managed_policy
-        original_ps_id = sso_models.PermissionSet.generate_id
-        sso_models.PermissionSet.generate_id = staticmethod(permission_set_id)
-        iam_models.IAMBackend.generate_report = generate_report
-        iam_responses.IamResponse.get_credential_report = get_credential_report_response
-        iam_responses.IamResponse.list_server_certificates = list_server_certificates
-        iam_models.IAMBackend.get_credential_report = get_credential_report
-        iam_models.AccountSummary.summary_map = property(summary_map)
-        iam_models.IAMBackend.list_virtual_mfa_devices = list_virtual_mfa_devices
-        iam_responses.IamResponse.get_account_authorization_details = get_account_authorization_details
-        _patched = True
+        for owner, attr, replacement in _patches():
+            _ORIGINAL[f"{owner.__name__}.{attr}"] = getattr(owner, attr)
+            setattr(owner, attr, replacement)
 
 
 _GAAD_LISTS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")

@@ -17,7 +17,8 @@ from typing import Any
 
 from iamkit.checks import account_model, assess_account, org_model
 from iamkit.evidence import Bundle
-from iamkit.exceptions import ExceptionEntry, apply, load_register, unused_entries
+from iamkit.exceptions import ExceptionEntry, apply, load_register, unused_entries, write_report
+from iamkit.exports import write_all
 from iamkit.findings import Finding, sort_key
 from iamkit.model import AccountModel
 from iamkit.settings import Settings
@@ -49,3 +50,13 @@ class Assessment:
     def exception_report(self, all_findings: Sequence[Finding]) -> list[dict[str, Any]]:
         """Entries of every source that expired or matched no failing finding of the whole run."""
         return unused_entries(all_findings, self.risks)
+
+    def write_findings(self, all_findings: Sequence[Finding], out: Path) -> list[dict[str, Any]]:
+        """The findings files of a run (or of ``iamkit assess``) in ``out`` and, when a register was
+        supplied, ``exceptions_report.json``; returns the entries it lists."""
+        write_all(list(all_findings), Path(out))
+        if not self.risks:
+            return []
+        unused = self.exception_report(all_findings)
+        write_report(unused, Path(out) / "exceptions_report.json")
+        return unused

@@ -1,8 +1,8 @@
 """Plotly charts for the area notebooks. Each has a title; the notebook adds a one-line reading.
 
 Charts read the documented model tables (``iamkit.model.AccountModel`` / ``OrgModel``). A table
-whose evidence is missing raises :class:`~iamkit.model.MissingEvidence`; a table this iamkit's
-model does not provide raises :class:`TableUnavailable`. ``nb.show_chart`` turns both into a visible
+whose evidence is missing raises :class:`~iamkit.model.MissingEvidence`; an organization chart of a
+run without organization evidence raises :class:`TableUnavailable`. ``nb.show_chart`` turns both into a visible
 "evidence missing" note, so a chart never silently shows "nothing found".
 
 Figures have a fixed width (620 px) so that they print on a PDF page without clipping.
@@ -36,15 +36,13 @@ RELATION_COLORS = {"same_account": OKABE_ITO["green"], "organization": OKABE_ITO
 
 
 class TableUnavailable(Exception):
-    """The model of this iamkit version does not provide a table a chart needs."""
+    """A chart needs the organization model and the run has no organization evidence."""
 
 
 def table(model: Any, name: str) -> Any:
-    """``model.<name>``, or :class:`TableUnavailable` when the model has no such table."""
+    """``model.<name>``, or :class:`TableUnavailable` when there is no model (no organization evidence)."""
     if model is None:
         raise TableUnavailable(f"{name}: no organization evidence in this run")
-    if not hasattr(type(model), name):
-        raise TableUnavailable(f"{name}: table not provided by this iamkit's model")
     return getattr(model, name)
 
 
@@ -212,14 +210,10 @@ def mfa_coverage(account: AccountModel, title: str) -> go.Figure:
         _empty(fig, "No IAM user has a console password")
         return _layout(fig, title, height=260)
     kinds: dict[str, str] = {}
-    try:
-        devices = table(account, "mfa_devices")
-        for rec in devices.itertuples(index=False):
-            # hardware beats virtual when a user has both
-            if kinds.get(rec.user_arn) != "hardware":
-                kinds[str(rec.user_arn)] = str(rec.kind)
-    except TableUnavailable:
-        kinds = {}
+    for rec in table(account, "mfa_devices").itertuples(index=False):
+        # hardware beats virtual when a user has both
+        if kinds.get(rec.user_arn) != "hardware":
+            kinds[str(rec.user_arn)] = str(rec.kind)
     labels = []
     for rec in console.itertuples(index=False):
         if not bool(rec.mfa_active):
@@ -337,14 +331,10 @@ def scp_chain_frame(org: Any, account_id: str) -> pd.DataFrame:
     """The SCPs in effect for ``account_id``, one row per policy per level (root, OUs, account)."""
     if org is None:
         raise TableUnavailable("organization evidence: none in this run")
-    if not hasattr(org, "scp_chain"):
-        raise TableUnavailable("scp_chain: not provided by this iamkit's model")
     levels = org.scp_chain(account_id)
     rows = []
-    for i, level in enumerate(levels):
+    for i, (target, level) in enumerate(zip(org.account_chain(account_id), levels, strict=True)):
         name = "organization root" if i == 0 else ("account" if i == len(levels) - 1 else f"OU (level {i})")
-        for pol in level:
-            get = pol.get if isinstance(pol, dict) else (lambda k, p=pol: getattr(p, k, None))
-            rows.append({"level": name, "target": get("target_id") or "", "policy": get("name"),
-                         "aws_managed": get("aws_managed")})
+        rows += [{"level": name, "target": target, "policy": pol["name"], "aws_managed": pol["aws_managed"]}
+                 for pol in level]
     return pd.DataFrame(rows, columns=["level", "target", "policy", "aws_managed"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from iamkit.model import MissingEvidence
 from iamkit.report import charts, nb, orgcharts
 from tests.report.fakes import FakeAccount, finding, org_model
 
@@ -27,9 +28,25 @@ def test_key_age_without_active_keys_says_so():
     assert "No active access keys" in fig.layout.annotations[0].text
 
 
-def test_missing_table_raises_table_unavailable():
-    with pytest.raises(charts.TableUnavailable):
-        charts.access_key_age(FakeAccount(), 90, "T")
+class _Uncollected:
+    def missing_reason(self, relpath: str) -> str:
+        return "not collected (AccessDenied)"
+
+
+class NoReport:
+    """A model whose credential report was not collected."""
+
+    @property
+    def access_keys(self) -> pd.DataFrame:
+        raise MissingEvidence(_Uncollected(), "iam/credential_report.csv")
+
+
+def test_missing_evidence_reaches_the_notebook_as_missing_evidence():
+    """A table whose evidence is missing raises the model's MissingEvidence unchanged (``nb.show_chart``
+    shows it as "evidence missing"); no chart answers with an empty figure instead."""
+    with pytest.raises(MissingEvidence, match="credential_report.csv: not collected"):
+        charts.access_key_age(NoReport(), 90, "T")
+    assert MissingEvidence in nb.UNAVAILABLE
 
 
 def test_mfa_coverage_counts_console_users_by_strongest_device():
@@ -99,7 +116,7 @@ def test_root_timeline_one_trace_per_action():
 def test_show_chart_turns_missing_evidence_into_a_visible_note(monkeypatch):
     shown = []
     monkeypatch.setattr(nb, "display", lambda obj, raw=False: shown.append(obj))
-    nb.show_chart("Access key age distribution", lambda t: charts.access_key_age(FakeAccount(), 90, t), "reading")
+    nb.show_chart("Access key age distribution", lambda t: charts.access_key_age(NoReport(), 90, t), "reading")
     text = shown[0].data
     assert "Evidence missing" in text and "Access key age distribution" in text
     shown.clear()
@@ -119,3 +136,15 @@ def test_status_by_area_and_counts():
     assert fig.data[0].name == "FAIL"
     counts = nb.status_counts(fs)
     assert counts.set_index("area").loc["all areas", "FAIL"] == 2
+
+
+def test_scp_chain_frame_names_the_target_of_every_level(tmp_path):
+    """Root, each OU down to the account, and the account itself, each with the SCPs attached there."""
+    frame = charts.scp_chain_frame(org_model(tmp_path), "111122223333")
+    assert list(frame.itertuples(index=False, name=None)) == [
+        ("organization root", "r-root", "FullAWSAccess", True),
+        ("OU (level 1)", "ou-work", "FullAWSAccess", True), ("OU (level 1)", "ou-work", "deny-leave", False),
+        ("OU (level 2)", "ou-prod", "FullAWSAccess", True),
+        ("account", "111122223333", "FullAWSAccess", True)]
+    with pytest.raises(charts.TableUnavailable):
+        charts.scp_chain_frame(None, "111122223333")

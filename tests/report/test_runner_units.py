@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -81,7 +82,7 @@ def test_json_lines_and_rich_monitors_accept_every_event():
 
     from rich.console import Console
 
-    from iamkit.runner import JsonLinesMonitor, RichMonitor
+    from iamkit.cli.monitors import JsonLinesMonitor, RichMonitor
 
     events = [{"event": "run_start", "accounts": 2}, {"event": "stage", "account_id": "1", "stage": "collect"},
               {"event": "account_done", "account_id": "1"}, {"event": "account_skipped", "account_id": "2"},
@@ -100,3 +101,83 @@ def test_json_lines_and_rich_monitors_accept_every_event():
     rich.finish()
     text = out.getvalue()
     assert "failed 3 at collect: AccessDenied" in text and "1 done" in text and "1 failed" in text
+
+
+def _state(tmp_path: Path, events: list, *, rerender: dict | None = None, **settings):
+    from iamkit.runner.events import EventLog, Monitor
+    from iamkit.runner.state import RunOptions, RunState
+
+    class Recorder(Monitor):
+        def event(self, ev):
+            events.append(ev)
+
+    opts = RunOptions(out=tmp_path, target=None, settings=load_settings([], **settings), run_id="r1")
+    return RunState(opts, EventLog(tmp_path, "r1", Recorder()), "fp", rerender=rerender)
+
+
+def test_resolved_parameters_have_absolute_paths_and_no_secrets(tmp_path, monkeypatch):
+    import yaml
+
+    from iamkit.runner.state import write_resolved_parameters
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "risks.yaml").write_text("exceptions: []\n")
+    settings = load_settings([], exceptions_file="risks.yaml", external_id="secret-id", profile="me",
+                             endpoint_url="http://127.0.0.1:1")
+    data = yaml.safe_load(write_resolved_parameters(settings, tmp_path / "run").read_text())
+    assert data["exceptions_file"] == str(tmp_path / "risks.yaml")
+    assert not {"external_id", "profile", "endpoint_url"} & set(data)
+
+
+def test_a_failing_stage_fails_only_its_account_at_the_sub_stage_it_reached(tmp_path):
+    from iamkit.runner.account import step
+
+    events: list = []
+    state = _state(tmp_path, events)
+    state.accounts = {"1": {"account_id": "1", "status": "pending"}, "2": {"account_id": "2", "status": "pending"}}
+
+    def boom(enter):
+        enter("html")
+        raise ValueError("boom\nsecond line")
+
+    assert step(state, "1", "notebooks", boom) is None
+    assert step(state, "2", "notebooks", lambda enter: 42) == 42
+    one, two = state.accounts["1"], state.accounts["2"]
+    assert (one["status"], one["stage"], one["error"]) == ("failed", "html", "ValueError: boom")
+    assert set(one["timings"]) == {"notebooks", "html"} and two["status"] == "running"
+    assert "Traceback" in (tmp_path / "accounts" / "1" / "log.txt").read_text()
+    assert {"event": "account_failed", "account_id": "1", "stage": "html", "error": "ValueError: boom"}.items() <= \
+        [e for e in events if e["event"] == "account_failed"][0].items()
+    saved = json.loads((tmp_path / "run.json").read_text())
+    assert [a["status"] for a in saved["accounts"]] == ["failed", "running"]
+
+
+def test_the_cover_of_a_rendered_again_report_is_the_run_cover_and_says_when(tmp_path):
+    from iamkit.runner.account import cover
+    from tests.checks.helpers import ACCT, cred_report, cred_row, write_bundle
+
+    bundle = Bundle(write_bundle(tmp_path / "evidence" / ACCT, {
+        "iam/credential_report.csv": cred_report(cred_row("<root_account>")),
+        "iam/account_aliases.json": {"AccountAliases": ["prod"]}}))
+    record = {"account_id": ACCT, "name": "Production", "ou_path": "/Workloads/Prod", "status": "ok"}
+    run_state = _state(tmp_path, [])
+    again = _state(tmp_path, [], rerender={"run_id": "r1"})
+    run_state.accounts = {ACCT: dict(record)}
+    again.accounts = {ACCT: dict(record)}
+    first, second = cover(run_state, bundle), cover(again, bundle)
+    assert first["Account alias"] == "prod" and first["Account name"] == "Production"
+    assert first["Organizational unit"] == "/Workloads/Prod" and first["Run"] == "r1"
+    assert "Rendered again at" not in first
+    assert {k: v for k, v in second.items() if k != "Rendered again at"} == first and second["Rendered again at"]
+
+
+def test_message_monitor_says_what_happened():
+    from iamkit.runner import MessageMonitor
+
+    lines: list[str] = []
+    mon = MessageMonitor(lines.append)
+    for ev in ({"event": "stage", "account_id": "1", "stage": "collect"}, {"event": "run_start", "accounts": 1},
+               {"event": "account_failed", "account_id": "1", "stage": "pdf", "error": "x"},
+               {"event": "account_skipped", "account_id": "2"}, {"event": "message", "message": "hi"}):
+        mon.event(ev)
+    assert lines == ["1: collect", "1: failed at pdf: x", "2: complete in the previous run, skipped (--resume)", "hi"]
