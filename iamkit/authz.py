@@ -16,8 +16,9 @@ from __future__ import annotations
 from typing import Any
 
 from iamkit.errors import BadInputError, EvidenceError
-from iamkit.evidence import AUTHORIZATION_DETAILS, ORG_OUS, Bundle, fact
+from iamkit.evidence import AUTHORIZATION_DETAILS, ORG_OUS, Bundle
 from iamkit.model import OrgModel
+from iamkit.reads import fact
 
 __all__ = ["EvidenceIndex", "request_from_evidence"]
 

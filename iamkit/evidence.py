@@ -26,17 +26,15 @@ import os
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
 from iamkit import __version__
 from iamkit.errors import EvidenceError
+from iamkit.reads import note_read
 
 SCHEMA_VERSION = 1
 _UMASK = os.umask(0)
@@ -83,77 +81,10 @@ def analyzer_file(region: str) -> str:
     return f"{ANALYZER_DIR}{region}.json"
 
 
-# ---------------------------------------------------------------- declared reads
-# A check declares the evidence files it reads (patterns such as ``iam/credential_report.csv`` for the
-# account's bundle and ``organization/policies.json`` for the organization's). While it runs,
-# ``declared_reads`` holds those patterns and every read of a bundle (``has``, ``read_bytes``, ``json``,
-# ``ref``, including facts served from a model's cache, see :class:`fact`) is checked against them: a read
-# of an undeclared file raises :class:`UndeclaredEvidence`, which is a bug in the check, not in the evidence.
-
-class UndeclaredEvidence(RuntimeError):
-    """A check read an evidence file it does not declare (a bug in iamkit, never a verdict)."""
-
-
-_DECLARED: ContextVar[tuple[str, tuple[str, ...]] | None] = ContextVar("iamkit_declared_reads", default=None)
-_RECORDERS: ContextVar[tuple[set[str], ...]] = ContextVar("iamkit_read_recorders", default=())
-
-
-@contextmanager
-def declared_reads(owner: str, patterns: Iterable[str]) -> Iterator[None]:
-    """Within the block, reading a file that matches none of ``patterns`` raises UndeclaredEvidence."""
-    token = _DECLARED.set((owner, tuple(patterns)))
-    try:
-        yield
-    finally:
-        _DECLARED.reset(token)
-
-
 def evidence_key(scope: str, relpath: str) -> str:
     """How a declared read names a file: ``iam/...`` in an account bundle, ``organization/...`` otherwise."""
     return f"{ORGANIZATION}/{relpath}" if scope == ORGANIZATION else relpath
 
-
-def note_read(key: str) -> None:
-    """Record that ``key`` (see :func:`evidence_key`) is read now; refuse it when the running check
-    does not declare it."""
-    for rec in _RECORDERS.get():
-        rec.add(key)
-    declared = _DECLARED.get()
-    if declared is not None and not any(fnmatchcase(key, p) for p in declared[1]):
-        raise UndeclaredEvidence(f"{declared[0]} read {key} but does not declare it (declared: "
-                                 f"{', '.join(declared[1]) or 'nothing'})")
-
-
-class fact:  # noqa: N801 (used as a decorator, like functools.cached_property)
-    """A cached property of a model whose value rests on evidence files: the files read while computing
-    it are remembered and re-noted (:func:`note_read`) on every later access, so a check that reaches
-    a cached fact is held to its declared reads just as the check that computed it was."""
-
-    def __init__(self, fn: Callable[[Any], Any]) -> None:
-        self.fn = fn
-        self.name = fn.__name__
-        self.__doc__ = fn.__doc__
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    def __get__(self, obj: Any, owner: type | None = None) -> Any:
-        if obj is None:
-            return self
-        cache = obj.__dict__.setdefault("_iamkit_facts", {})
-        hit = cache.get(self.name)
-        if hit is not None:
-            for key in hit[1]:
-                note_read(key)
-            return hit[0]
-        rec: set[str] = set()
-        token = _RECORDERS.set((*_RECORDERS.get(), rec))
-        try:
-            value = self.fn(obj)
-        finally:
-            _RECORDERS.reset(token)
-        cache[self.name] = (value, frozenset(rec))
-        return value
 
 
 def utcnow() -> datetime:

@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from iamkit.evidence import Bundle, UndeclaredEvidence, declared_reads, fact
+from iamkit.evidence import Bundle
+from iamkit.reads import UndeclaredEvidence, declared_reads, fact
 
 
 def _bundle(tmp_path):

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from iamkit.evidence import Bundle, UndeclaredEvidence, declared_reads
+from iamkit.evidence import Bundle
 from iamkit.model import AccountModel, MissingEvidence
 from iamkit.model.organization import OrgModel
+from iamkit.reads import UndeclaredEvidence, declared_reads
 from tests.checks.helpers import cred_report, cred_row, write_bundle, write_org_bundle
 
 

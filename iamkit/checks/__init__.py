@@ -11,25 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from iamkit.checks import (  # noqa: F401  (importing a module registers its checks)
-    cross_account,
-    escalation,
-    guardrails,
-    identity_center,
-    mfa,
-    passwords,
-    privilege,
-    reach,
-    root,
-    rotation,
-    scp,
-    unused,
-)
-from iamkit.checks.registry import CheckContext, registered, run_check
+from iamkit.checks.registry import CheckContext, discover, registered, run_check
 from iamkit.evidence import Bundle
 from iamkit.findings import Finding, sort_key
 from iamkit.model import AccountModel, OrgModel
 from iamkit.settings import Settings
+
+#: every check module (a module with a ``<name>.metadata.yaml`` beside it) registers its checks when imported
+CHECK_IDS = discover(__name__)
 
 
 def account_model(bundle: Bundle, settings: Settings, org: OrgModel | None = None) -> AccountModel:

@@ -1,34 +1,12 @@
 """Cross-account access: role trust policies and IAM Access Analyzer (CIS 7.0 2.18, 2.21 partly).
 
-Evidence: GAAD role trust policies (analysed by :func:`iamkit.policy.analyze_trust_policy` into the
-model's ``trust`` table), the organization's account list, the ``trusted_account_ids`` and
-``known_vendor_accounts`` parameters, and ``access_analyzer/<region>.json`` per enabled region.
+What each check reads, what one finding is about and when it says which status:
+``cross_account.metadata.yaml`` beside this module (rendered in docs/checks.md).
 
 Role checks give one finding per role. Service-linked roles (path ``/aws-service-role/``) and IAM
 Identity Center roles (``/aws-reserved/sso.amazonaws.com/AWSReservedSSO_*``) get NOT_APPLICABLE:
 AWS owns their trust policies and nobody can change them. An account is classified as the same
 account, an account of the organization, trusted (parameter), a known vendor (parameter) or unknown.
-
-* ``trust_any_principal``: FAIL when an Allow statement trusts any principal (``*``, ``{"AWS": "*"}``,
-  ``NotPrincipal``, wildcard account) without a condition that binds the caller's identity
-  (aws:PrincipalOrgID/OrgPaths, aws:PrincipalArn, aws:PrincipalAccount, aws:userid/username,
-  aws:SourceAccount/Arn for services; in the Allow or as a "Deny unless" statement; wildcard values do
-  not count). ``sts:ExternalId`` alone does not restrict ``*``: AWS says the external id is not a secret.
-* ``trust_external_without_external_id``: FAIL when an account outside the organization that is not on
-  ``trusted_account_ids`` (a known vendor or an unknown account) is trusted without ``sts:ExternalId``.
-* ``trust_unknown_account``: FAIL when a trusted account is neither the account itself, in the
-  organization, trusted nor a known vendor (incl. a deleted principal shown as a unique id).
-* ``oidc_trust_unrestricted``: FAIL when a web-identity provider is trusted without a ``sub`` condition
-  (for Cognito, Google, Facebook and Login with Amazon: without ``aud``, which names your app).
-  SAML providers are not in scope (AWS checks ``SAML:aud`` itself).
-* ``accessanalyzer.enabled_all_regions``: per collected region, PASS when this account lists an ACTIVE
-  analyzer of type ACCOUNT or ORGANIZATION there. An organization analyzer in another account does not
-  count (CIS 2.18 and Security Hub IAM.28 evaluate each account); the FAIL mentions it.
-* ``accessanalyzer.active_findings``: FAIL per ACTIVE external-access finding (resource = the analysed
-  resource, region = the analyzer's); PASS per region with an analyzer and no finding.
-* ``service_trust_confused_deputy``: FAIL when a service principal is trusted without
-  aws:SourceAccount/SourceArn/SourceOrgID/SourceOrgPaths, except the compute services that hand the
-  role to your own workload (EC2, Lambda, ECS tasks, App Runner; see :mod:`iamkit.policy.trust`).
 """
 
 from __future__ import annotations

@@ -41,7 +41,7 @@ from typing import Any
 
 import yaml
 
-from iamkit.checks.registry import CheckContext, check
+from iamkit.checks.registry import CheckContext, check, metadata
 from iamkit.findings import Finding, Status
 from iamkit.model import MissingEvidence
 from iamkit.policy import PolicyError
@@ -70,9 +70,13 @@ class Request:
 @dataclass(frozen=True)
 class Guardrail:
     name: str
-    title: str
     principal: str  # ordinary | root
     requests: tuple[dict[str, str], ...]
+
+    @property
+    def title(self) -> str:
+        """The title of the guardrail's check (said once, in ``guardrails.metadata.yaml``)."""
+        return metadata()[f"org.scp.guardrail.{self.name}"].title
 
 
 @dataclass
@@ -89,7 +93,7 @@ def catalog_data() -> dict[str, Any]:
 
 @cache
 def catalog() -> tuple[Guardrail, ...]:
-    return tuple(Guardrail(g["name"], g["title"], g.get("principal", "ordinary"), tuple(g["requests"]))
+    return tuple(Guardrail(g["name"], g.get("principal", "ordinary"), tuple(g["requests"]))
                  for g in catalog_data()["guardrails"])
 
 

@@ -1,8 +1,7 @@
 """IAM Identity Center checks (iamkit best practice; area ``cross_account``): who can do what where.
 
-Evidence: the organization bundle's ``identity_center/*.json`` (instances, permission sets with their
-policies, assignments, Identity Store users, groups, memberships), this account's GAAD (customer-managed
-references and the AWS managed policies attached to its ``AWSReservedSSO_*`` roles) and the SCP chain.
+What each check reads, what one finding is about and when it says which status:
+``identity_center.metadata.yaml`` beside this module (rendered in docs/checks.md).
 
 * Without the organization bundle: NOT_APPLICABLE for a standalone account, else ERROR (evidence
   missing); a denied Identity Center call is an ERROR with the manifest's reason; no instance in the
@@ -18,13 +17,14 @@ references and the AWS managed policies attached to its ``AWSReservedSSO_*`` rol
 
 from __future__ import annotations
 
+import functools
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pandas as pd
 
-from iamkit.checks.registry import CheckContext, check
+from iamkit.checks.registry import CheckContext, CheckFn, check
 from iamkit.evidence import SSO_ASSIGNMENTS, SSO_GROUPS, SSO_INSTANCES, SSO_PERMISSION_SETS, SSO_USERS
 from iamkit.findings import Finding, Status
 from iamkit.identity_center import LABELS, IdentityCenter, identity_center_of, permission_set_access, sso_roles
@@ -36,23 +36,23 @@ _ACCESS: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDiction
 PRINCIPAL_TYPE = {"USER": "AwsIdentityStoreUser", "GROUP": "AwsIdentityStoreGroup"}
 
 
-def _instance(ctx: CheckContext) -> tuple[IdentityCenter | None, Finding | None]:
+def _instance(ctx: CheckContext) -> tuple[IdentityCenter] | Finding:
     """The Identity Center evidence, or the NOT_APPLICABLE finding that replaces every verdict."""
     acct = ctx.account
     if ctx.org is None:
         kind, why, _ = acct.membership()
         if kind == "standalone":
-            return None, ctx.finding(Status.NOT_APPLICABLE, resource_arn=acct.root_arn(), resource_type="AwsAccount",
-                                     detail=f"An organization instance of IAM Identity Center needs AWS Organizations; "
-                                            f"{why}.")
+            return ctx.finding(Status.NOT_APPLICABLE, resource_arn=acct.root_arn(), resource_type="AwsAccount",
+                               detail=f"An organization instance of IAM Identity Center needs AWS Organizations; "
+                                      f"{why}.")
         raise MissingEvidence(acct.bundle, "evidence/organization (organization bundle with identity_center/)")
     ic = identity_center_of(ctx.org)
     if not ic.has_instance:
-        return None, ctx.finding(Status.NOT_APPLICABLE, resource_arn=acct.root_arn(), resource_type="AwsAccount",
-                                 evidence=[ic.ref(SSO_INSTANCES, "Instances")],
-                                 detail=f"No Identity Center instance: ListInstances in {ic.region or '?'} answered "
-                                        "none, so no person reaches this account through Identity Center.")
-    return ic, None
+        return ctx.finding(Status.NOT_APPLICABLE, resource_arn=acct.root_arn(), resource_type="AwsAccount",
+                           evidence=[ic.ref(SSO_INSTANCES, "Instances")],
+                           detail=f"No Identity Center instance: ListInstances in {ic.region or '?'} answered "
+                                  "none, so no person reaches this account through Identity Center.")
+    return (ic,)
 
 
 def _here(ctx: CheckContext, ic: IdentityCenter) -> pd.DataFrame:
@@ -62,15 +62,34 @@ def _here(ctx: CheckContext, ic: IdentityCenter) -> pd.DataFrame:
 def _reached(ctx: CheckContext) -> tuple[IdentityCenter, pd.DataFrame] | Finding:
     """The Identity Center and this account's assignments, or the NOT_APPLICABLE finding when there is no
     instance or no assignment reaches the account."""
-    ic, na = _instance(ctx)
-    if ic is None:
-        return na  # type: ignore[return-value]
+    got = _instance(ctx)
+    if isinstance(got, Finding):
+        return got
+    ic = got[0]
     here = _here(ctx, ic)
     if not here.empty:
         return ic, here
     return ctx.finding(Status.NOT_APPLICABLE, resource_arn=ctx.account.root_arn(), resource_type="AwsAccount",
                        evidence=[ic.ref(SSO_ASSIGNMENTS, f"AccountId={ctx.account.account_id}")],
                        detail="No Identity Center assignment reaches this account.")
+
+
+def _gated(check_id: str, gate: Callable[[CheckContext], tuple[Any, ...] | Finding]) -> Callable[[Any], CheckFn]:
+    """Register ``fn(ctx, *gate(ctx))`` as ``check_id``; when the gate answers with a finding (NOT_APPLICABLE: no
+    instance, no assignment here), that finding is the check's only one."""
+
+    def deco(fn: Callable[..., Iterator[Finding]]) -> CheckFn:
+        @functools.wraps(fn)
+        def run(ctx: CheckContext) -> Iterator[Finding]:
+            got = gate(ctx)
+            if isinstance(got, Finding):
+                yield got
+                return
+            yield from fn(ctx, *got)
+
+        return check(check_id)(run)
+
+    return deco
 
 
 def _people(ic: IdentityCenter, account_id: str, ps_arn: str) -> list[str]:
@@ -106,59 +125,52 @@ def _access_rows(ctx: CheckContext, ic: IdentityCenter) -> Iterator[tuple[dict[s
         yield ps, memo[ps_arn], _people(ic, acct_id, ps_arn), f"PermissionSetArn={ps_arn}"
 
 
-def _evidence(ic: IdentityCenter, locator: str) -> list[dict[str, Any]]:
-    return [ic.ref(SSO_PERMISSION_SETS, locator), ic.ref(SSO_ASSIGNMENTS, locator)]
-
-
-@check("sso.permission_set.admin")
-def permission_set_admin(ctx: CheckContext) -> Iterator[Finding]:
-    got = _reached(ctx)
-    if isinstance(got, Finding):
-        yield got
-        return
-    ic, _ = got
+def _per_set(ctx: CheckContext, ic: IdentityCenter,
+             judge: Callable[[dict[str, Any], Any, list[str], dict[str, Any]], Finding]) -> Iterator[Finding]:
+    """``judge(permission set row, Access, people, finding keywords)`` per permission set assigned in this account;
+    ERROR for a set whose policy documents are unknown."""
     for ps, acc, people, loc in _access_rows(ctx, ic):
         if acc.level == "unknown":
             yield ctx.error(acc.reason, resource_arn=ps["arn"], resource_type=PS_TYPE)
             continue
+        yield judge(ps, acc, people, {"resource_arn": ps["arn"], "resource_type": PS_TYPE,
+                                      "evidence": [ic.ref(SSO_PERMISSION_SETS, loc), ic.ref(SSO_ASSIGNMENTS, loc)]})
+
+
+@_gated("sso.permission_set.admin", _reached)
+def permission_set_admin(ctx: CheckContext, ic: IdentityCenter, _here_rows: pd.DataFrame) -> Iterator[Finding]:
+    def judge(ps: dict[str, Any], acc: Any, people: list[str], kw: dict[str, Any]) -> Finding:
         others = [a for a in ic.accounts_of.get(ps["arn"], []) if a != ctx.account.account_id]
         also = f" It is also assigned in {len(others)} other account(s): {_names(others)}." if others else ""
         who = f"held by {_n(len(people))} ({_names(people)})" if people else "held by nobody (no members)"
         if acc.level == "admin":
-            yield ctx.finding(Status.FAIL, resource_arn=ps["arn"], resource_type=PS_TYPE, evidence=_evidence(ic, loc),
-                              detail=f"Permission set {ps['name']} is administrator in this account ({acc.reason}), "
-                                     f"{who}.{also}{_role_note(ctx, ic, ps['arn'])}")
-        else:
-            yield ctx.finding(Status.PASS, resource_arn=ps["arn"], resource_type=PS_TYPE, evidence=_evidence(ic, loc),
-                              detail=f"Permission set {ps['name']} is not administrator in this account "
-                                     f"({LABELS[acc.level]}; {acc.reason}), {who}.")
+            return ctx.finding(Status.FAIL, **kw,
+                               detail=f"Permission set {ps['name']} is administrator in this account ({acc.reason}), "
+                                      f"{who}.{also}{_role_note(ctx, ic, ps['arn'])}")
+        return ctx.finding(Status.PASS, **kw, detail=f"Permission set {ps['name']} is not administrator in this "
+                                                     f"account ({LABELS[acc.level]}; {acc.reason}), {who}.")
+
+    yield from _per_set(ctx, ic, judge)
 
 
-@check("sso.permission_set.privilege_escalation")
-def permission_set_escalation(ctx: CheckContext) -> Iterator[Finding]:
-    got = _reached(ctx)
-    if isinstance(got, Finding):
-        yield got
-        return
-    ic, _ = got
-    for ps, acc, people, loc in _access_rows(ctx, ic):
-        kw = {"resource_arn": ps["arn"], "resource_type": PS_TYPE, "evidence": _evidence(ic, loc)}
-        if acc.level == "unknown":
-            yield ctx.error(acc.reason, resource_arn=ps["arn"], resource_type=PS_TYPE)
-        elif acc.level == "admin":
-            yield ctx.finding(Status.NOT_APPLICABLE, **kw,
-                              detail=f"Permission set {ps['name']} is already administrator in this account "
-                                     "(see sso.permission_set.admin).")
-        elif acc.level == "escalate":
-            yield ctx.finding(Status.FAIL, **kw,
-                              detail=f"Permission set {ps['name']} holds every action of {len(acc.methods)} "
-                                     f"privilege-escalation path(s) in this account: {_names(list(acc.methods), 5)} "
-                                     f"({acc.reason}); potential, resources and prerequisites not checked; "
-                                     f"held by {_n(len(people))} ({_names(people)}).")
-        else:
-            yield ctx.finding(Status.PASS, **kw,
-                              detail=f"Permission set {ps['name']} holds no catalogued escalation path in this account "
-                                     f"({LABELS[acc.level]}; {acc.reason}).")
+@_gated("sso.permission_set.privilege_escalation", _reached)
+def permission_set_escalation(ctx: CheckContext, ic: IdentityCenter, _here_rows: pd.DataFrame) -> Iterator[Finding]:
+    def judge(ps: dict[str, Any], acc: Any, people: list[str], kw: dict[str, Any]) -> Finding:
+        if acc.level == "admin":
+            return ctx.finding(Status.NOT_APPLICABLE, **kw,
+                               detail=f"Permission set {ps['name']} is already administrator in this account "
+                                      "(see sso.permission_set.admin).")
+        if acc.level == "escalate":
+            return ctx.finding(Status.FAIL, **kw,
+                               detail=f"Permission set {ps['name']} holds every action of {len(acc.methods)} "
+                                      f"privilege-escalation path(s) in this account: {_names(list(acc.methods), 5)} "
+                                      f"({acc.reason}); potential, resources and prerequisites not checked; "
+                                      f"held by {_n(len(people))} ({_names(people)}).")
+        return ctx.finding(Status.PASS, **kw,
+                           detail=f"Permission set {ps['name']} holds no catalogued escalation path in this account "
+                                  f"({LABELS[acc.level]}; {acc.reason}).")
+
+    yield from _per_set(ctx, ic, judge)
 
 
 def _principals(ic: IdentityCenter, rows: pd.DataFrame) -> Iterator[tuple[str, pd.DataFrame]]:
@@ -171,12 +183,8 @@ def _label(g: pd.DataFrame) -> str:
     return f"{kind} {r['principal_name']}" if not r["orphaned"] else f"deleted {kind} {r['principal_id']}"
 
 
-@check("sso.assignment.management_account")
-def management_account(ctx: CheckContext) -> Iterator[Finding]:
-    ic, na = _instance(ctx)
-    if ic is None:
-        yield na  # type: ignore[misc]
-        return
+@_gated("sso.assignment.management_account", _instance)
+def management_account(ctx: CheckContext, ic: IdentityCenter) -> Iterator[Finding]:
     mgmt = ctx.org.management_account_id
     if not mgmt:
         raise MissingEvidence(ctx.org.bundle, "organizations/organization.json (management account id)")
@@ -205,13 +213,8 @@ def management_account(ctx: CheckContext) -> Iterator[Finding]:
                                               f"through {_names(sets)}: {why}.")
 
 
-@check("sso.assignment.direct_user")
-def direct_user(ctx: CheckContext) -> Iterator[Finding]:
-    got = _reached(ctx)
-    if isinstance(got, Finding):
-        yield got
-        return
-    ic, here = got
+@_gated("sso.assignment.direct_user", _reached)
+def direct_user(ctx: CheckContext, ic: IdentityCenter, here: pd.DataFrame) -> Iterator[Finding]:
     users = here[here["principal_type"] == "USER"]
     ev = [ic.ref(SSO_ASSIGNMENTS, f"AccountId={ctx.account.account_id}")]
     if users.empty:
@@ -225,13 +228,8 @@ def direct_user(ctx: CheckContext) -> Iterator[Finding]:
                                  f"through a group: {_names(sets)}.")
 
 
-@check("sso.group.empty_or_orphaned")
-def empty_or_orphaned(ctx: CheckContext) -> Iterator[Finding]:
-    got = _reached(ctx)
-    if isinstance(got, Finding):
-        yield got
-        return
-    ic, here = got
+@_gated("sso.group.empty_or_orphaned", _reached)
+def empty_or_orphaned(ctx: CheckContext, ic: IdentityCenter, here: pd.DataFrame) -> Iterator[Finding]:
     ev = [ic.ref(SSO_ASSIGNMENTS, f"AccountId={ctx.account.account_id}"), ic.ref(SSO_GROUPS), ic.ref(SSO_USERS)]
     for arn, g in _principals(ic, here):
         r = g.iloc[0]
@@ -248,18 +246,19 @@ def empty_or_orphaned(ctx: CheckContext) -> Iterator[Finding]:
                                      + (" but has no members." if status is Status.FAIL else "."))
 
 
-def _home(ctx: CheckContext) -> IdentityCenter | None:
-    ic, _ = _instance(ctx)
-    return ic if ic is not None and ctx.account.account_id == ic.home_account_id else None
+def _home_sets(ctx: CheckContext) -> Iterator[tuple[IdentityCenter, dict[str, Any]]]:
+    """(Identity Center, permission set row) per permission set, in the instance's own account only."""
+    got = _instance(ctx)
+    if isinstance(got, Finding) or ctx.account.account_id != got[0].home_account_id:
+        return
+    for ps in got[0].permission_sets.to_dict("records"):
+        yield got[0], ps
 
 
 @check("sso.permission_set.session_duration")
 def session_duration(ctx: CheckContext) -> Iterator[Finding]:
-    ic = _home(ctx)
-    if ic is None:
-        return
     limit = ctx.thresholds.sso_max_session_hours
-    for ps in ic.permission_sets.to_dict("records"):
+    for ic, ps in _home_sets(ctx):
         ev = [ic.ref(SSO_PERMISSION_SETS, f"PermissionSetArn={ps['arn']}.SessionDuration")]
         hours = ps["session_hours"]
         if hours is None or pd.isna(hours):
@@ -290,10 +289,7 @@ def wildcard_statements(doc: dict[str, Any]) -> list[str]:
 
 @check("sso.permission_set.inline_wildcards")
 def inline_wildcards(ctx: CheckContext) -> Iterator[Finding]:
-    ic = _home(ctx)
-    if ic is None:
-        return
-    for ps in ic.permission_sets.to_dict("records"):
+    for ic, ps in _home_sets(ctx):
         ev = [ic.ref(SSO_PERMISSION_SETS, f"PermissionSetArn={ps['arn']}.InlinePolicy")]
         kw = {"resource_arn": ps["arn"], "resource_type": PS_TYPE}
         if ps["inline_error"]:

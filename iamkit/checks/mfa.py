@@ -1,7 +1,7 @@
 """MFA and identity checks (CIS 7.0 2.10, 2.19; Security Hub IAM.19).
 
-Evidence: the credential report (``password_enabled``, ``mfa_active``), GAAD (for admin-equivalence)
-and ``iam/providers.json``.
+What each check reads, what one finding is about and when it says which status:
+``mfa.metadata.yaml`` beside this module (rendered in docs/checks.md).
 
 Federated users (SAML/OIDC, IAM Identity Center) are not IAM users: they do not appear in the
 credential report, their MFA is enforced by the identity provider, and these checks do not flag them.

@@ -1,9 +1,7 @@
 """Account password policy (CIS 7.0 2.8, 2.9; Security Hub IAM.7, IAM.11-17).
 
-Evidence: ``iam/password_policy.json`` (``{"PasswordPolicy": null}`` when AWS answered NoSuchEntity:
-the account has no policy, which FAILs every check here; a missing file is an ERROR). One finding per
-account on the root ARN. Thresholds: ``password_min_length`` (14), ``password_reuse_prevention`` (24),
-``password_max_age_days`` (90).
+What each check reads, what one finding is about and when it says which status:
+``passwords.metadata.yaml`` beside this module (rendered in docs/checks.md).
 """
 
 from __future__ import annotations

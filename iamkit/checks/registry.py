@@ -1,4 +1,5 @@
-"""Check registry: metadata as data (``controls.yaml``), check functions registered by id.
+"""Check registry: check functions registered by id, and their metadata, read from the ``<module>.metadata.yaml``
+beside each check module (:func:`discover` finds both, so adding a check module touches nothing else).
 
 A check is a pure function ``fn(ctx: CheckContext) -> Iterable[Finding]``. It reads facts through
 ``ctx.account`` (an :class:`~iamkit.model.AccountModel`) and ``ctx.org``; when a fact's evidence is
@@ -10,10 +11,14 @@ exception's type), so one bad check never hides the findings of the others.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from importlib.resources.abc import Traversable
+from types import MappingProxyType
 from typing import Any
 
 import yaml
@@ -21,6 +26,7 @@ import yaml
 from iamkit.errors import EvidenceError
 from iamkit.findings import AcceptedRisk, Evidence, Finding, Severity, Status
 from iamkit.model import AccountModel, MissingEvidence
+from iamkit.reads import UndeclaredEvidence, declared_reads
 from iamkit.settings import Settings
 
 AREAS = ("root", "mfa", "rotation", "passwords", "cross_account", "scp", "privilege")
@@ -38,6 +44,7 @@ AREA_TITLES = {
 
 @dataclass(frozen=True)
 class CheckMeta:
+    """Everything said about a check, from the ``<module>.metadata.yaml`` beside the module that registers it."""
     id: str
     area: str
     severity: Severity
@@ -45,21 +52,108 @@ class CheckMeta:
     rationale: str
     remediation: str
     controls: tuple[str, ...]
+    module: str = ""
+    evidence: str = ""
+    #: evidence keys (``iam/...``; ``organization/...`` for the organization bundle; globs allowed) without which
+    #: the check says ERROR; ``optional_reads`` are read when present (the verdict says when they are absent)
+    reads: tuple[str, ...] = ()
+    #: groups of alternatives: the check says ERROR only when every file of a group is missing
+    reads_one_of: tuple[tuple[str, ...], ...] = ()
+    optional_reads: tuple[str, ...] = ()
+    resource: str = ""
+    statuses: str = ""
+    thresholds: str = ""
+    #: how the check decides, in prose, where the statuses line is too short to say it
+    notes: str = ""
+    #: the report's remediation variants: ``{label, console, cli, when?}`` (see ``iamkit/report/remediation.py``)
+    report_remediation: tuple[dict[str, str], ...] = ()
+
+    @property
+    def declared_reads(self) -> tuple[str, ...]:
+        return self.reads + tuple(p for group in self.reads_one_of for p in group) + self.optional_reads
 
 
-@cache
-def controls_data() -> dict[str, Any]:
-    text = resources.files("iamkit.checks").joinpath("controls.yaml").read_text()
-    return yaml.safe_load(text)
+FIELDS = frozenset(CheckMeta.__dataclass_fields__) - {"module"}
+REQUIRED = frozenset({"id", "area", "severity", "title", "rationale", "remediation", "controls", "evidence",
+                      "reads", "resource", "statuses"})
+_META: dict[str, CheckMeta] = {}
 
 
-@cache
-def metadata() -> dict[str, CheckMeta]:
-    out = {}
-    for c in controls_data()["checks"]:
-        out[c["id"]] = CheckMeta(c["id"], c["area"], Severity(c["severity"]), c["title"],
-                                 c.get("rationale", ""), c["remediation"], tuple(c.get("controls", [])))
+def metadata_file(module: str) -> Traversable:
+    """Where the metadata of a check module (dotted name) lives: ``<module>.metadata.yaml`` beside it."""
+    package, _, name = module.rpartition(".")
+    return resources.files(package).joinpath(f"{name}.metadata.yaml")
+
+
+def load_metadata(module: str) -> list[CheckMeta]:
+    """The checks described beside ``module``; a missing or unknown field is refused with the check named."""
+    source = metadata_file(module)
+    out = []
+    for c in yaml.safe_load(source.read_text())["checks"]:
+        where = f"{source.name}: {c.get('id', '?')}"
+        if missing := REQUIRED - set(c):
+            raise ValueError(f"{where} lacks {', '.join(sorted(missing))}")
+        if unknown := set(c) - FIELDS:
+            raise ValueError(f"{where} has unknown field(s) {', '.join(sorted(unknown))}")
+        if c["area"] not in AREAS:
+            raise ValueError(f"{where}: area {c['area']!r} is not one of {', '.join(AREAS)}")
+        out.append(CheckMeta(**{
+            **c, "severity": Severity(c["severity"]), "controls": tuple(c["controls"]), "module": module,
+            "reads": tuple(c["reads"]), "optional_reads": tuple(c.get("optional_reads") or ()),
+            "reads_one_of": tuple(tuple(g) for g in c.get("reads_one_of") or ()),
+            "report_remediation": tuple(c.get("report_remediation") or ())}))
     return out
+
+
+def discover(package: str) -> list[str]:
+    """Load the metadata of every check module of ``package`` (a module with a ``.metadata.yaml`` beside it), then
+    import the module, which registers its checks: adding a check module needs no edit anywhere else. Returns the
+    check ids described."""
+    found = []
+    for info in sorted(pkgutil.iter_modules(importlib.import_module(package).__path__), key=lambda i: i.name):
+        module = f"{package}.{info.name}"
+        if info.ispkg or not metadata_file(module).is_file():
+            continue
+        metas = load_metadata(module)
+        for meta in metas:
+            if meta.id in _META:
+                raise ValueError(f"check {meta.id} described twice ({_META[meta.id].module}, {meta.module})")
+        _META.update((m.id, m) for m in metas)
+        found += [m.id for m in metas]
+        importlib.import_module(module)
+    return found
+
+
+def forget(check_ids: Iterable[str]) -> None:
+    """Unregister checks and their metadata (for tests that add a toy check)."""
+    for cid in check_ids:
+        _META.pop(cid, None)
+        _REGISTRY.pop(cid, None)
+
+
+def metadata() -> Mapping[str, CheckMeta]:
+    """Check id -> metadata (a read-only view)."""
+    return MappingProxyType(_META)
+
+
+@cache
+def _frameworks_file() -> dict[str, Any]:
+    return yaml.safe_load(resources.files("iamkit.checks").joinpath("frameworks.yaml").read_text())["frameworks"]
+
+
+def frameworks() -> dict[str, Any]:
+    """The framework controls of ``frameworks.yaml``, each with ``checks``: the checks whose metadata maps it."""
+    out = {}
+    for name, fw in _frameworks_file().items():
+        controls = [{**c, "checks": sorted(m.id for m in _META.values() if f"{name}:{c['id']}" in m.controls)}
+                    for c in fw["controls"]]
+        out[name] = {**fw, "controls": controls}
+    return out
+
+
+def controls_data() -> dict[str, Any]:
+    """Checks and frameworks in the shape the report's compliance appendix reads."""
+    return {"checks": [m.__dict__ for m in _META.values()], "frameworks": frameworks()}
 
 
 CheckFn = Callable[["CheckContext"], Iterable[Finding]]
@@ -122,10 +216,15 @@ class CheckContext:
 
 
 def run_check(check_id: str, ctx: CheckContext) -> list[Finding]:
+    """The findings of one check, run inside its declared reads (:func:`iamkit.reads.declared_reads`). A read
+    of an undeclared file is a bug in iamkit, never a verdict: one ERROR finding says so."""
     fn = _REGISTRY[check_id]
     ctx.check_id = check_id
     try:
-        return list(fn(ctx))
+        with declared_reads(check_id, ctx.meta.declared_reads):
+            return list(fn(ctx))
+    except UndeclaredEvidence as exc:
+        return [ctx.error(f"iamkit bug: {exc}; the check's metadata must declare what it reads")]
     except MissingEvidence as exc:
         return [ctx.error(f"evidence missing: {exc}")]
     except EvidenceError as exc:

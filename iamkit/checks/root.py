@@ -1,20 +1,13 @@
 """Root user checks (CIS AWS Foundations 7.0 section 2: 2.1.1, 2.4-2.7).
 
-Evidence: the ``<root_account>`` row of the credential report, the account summary, the virtual MFA
-device list, CloudTrail root events and the organization's ``ListOrganizationsFeatures`` answer.
+What each check reads, what one finding is about and when it says which status:
+``root.metadata.yaml`` beside this module (rendered in docs/checks.md).
 
 "Root has credentials" means: a password (``password_enabled`` true, or ``not_supported`` with a
 ``password_last_used`` other than ``N/A``: AWS writes ``no_information`` for a password never used
 and ``N/A`` when there is no password), an access key (active or not), an active signing certificate
 or an MFA device. A member account whose root has none of them while the organization has
 ``RootCredentialsManagement`` enabled is centrally managed: root MFA does not apply (NOT_APPLICABLE).
-
-``org.root.centralized_management`` gives one finding per account: NOT_APPLICABLE for a standalone
-account; for the management account (where the organization-level setting lives) PASS or FAIL on whether
-RootCredentialsManagement is enabled; for a member, FAIL when the organization has not enabled
-RootCredentialsManagement or the member's root still has credentials.
-The feature list comes from this account's ``iam/organizations_features.json`` or, for members (which
-cannot call ListOrganizationsFeatures), from the organization bundle.
 """
 
 from __future__ import annotations
@@ -85,9 +78,13 @@ def central_root_management(ctx: CheckContext) -> tuple[bool | None, str, list[d
     return None, f"{ORGANIZATIONS_FEATURES}: {acct.bundle.missing_reason(ORGANIZATIONS_FEATURES)}", []
 
 
-def _root(ctx: CheckContext) -> tuple[dict[str, Any] | None, str, list[dict[str, Any]]]:
+def _root(ctx: CheckContext) -> tuple[dict[str, Any], str, list[dict[str, Any]]]:
+    """The credential report's root row, the root ARN and the row's evidence; a report without the row cannot be
+    evaluated (the registry turns the error into one ERROR finding on the root ARN)."""
     acct = ctx.account
     row = acct.root_row()
+    if row is None:
+        raise EvidenceError(f"the credential report has no {ROOT_USER} row")
     return row, acct.root_arn(), [acct.ref(CREDENTIAL_REPORT, f"user={ROOT_USER}")]
 
 
@@ -136,9 +133,6 @@ def root_access_keys_absent(ctx: CheckContext) -> Iterator[Finding]:
 def root_mfa_enabled(ctx: CheckContext) -> Iterator[Finding]:
     acct = ctx.account
     row, arn, ev = _root(ctx)
-    if row is None:
-        yield ctx.error(f"the credential report has no {ROOT_USER} row", resource_arn=arn)
-        return
     ev = [acct.ref(CREDENTIAL_REPORT, f"user={ROOT_USER} column=mfa_active")]
     mfa = row.get("mfa_active")
     summary_mfa = None
@@ -166,9 +160,6 @@ def root_mfa_enabled(ctx: CheckContext) -> Iterator[Finding]:
 def root_hardware_mfa(ctx: CheckContext) -> Iterator[Finding]:
     acct = ctx.account
     row, arn, ev = _root(ctx)
-    if row is None:
-        yield ctx.error(f"the credential report has no {ROOT_USER} row", resource_arn=arn)
-        return
     mfa = row.get("mfa_active")
     if mfa is None or pd.isna(mfa):
         yield ctx.error(f"mfa_active of {ROOT_USER} is '{mfa}'", resource_arn=arn)
@@ -200,9 +191,6 @@ def root_hardware_mfa(ctx: CheckContext) -> Iterator[Finding]:
 def root_recent_use(ctx: CheckContext) -> Iterator[Finding]:
     acct = ctx.account
     row, arn, ev = _root(ctx)
-    if row is None:
-        yield ctx.error(f"the credential report has no {ROOT_USER} row", resource_arn=arn)
-        return
     window = ctx.thresholds.root_usage_window_days
     since = pd.Timestamp(acct.now) - pd.Timedelta(days=window)
     unreadable = [f"{c}={row.get(c + '_raw')!r}" for c in ("password_last_used", "access_key_1_last_used_date",

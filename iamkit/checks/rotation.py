@@ -1,13 +1,7 @@
 """Credential rotation and hygiene (CIS 7.0 2.11, 2.12, 2.17; CIS 5.0 1.10, 1.12).
 
-Evidence: the credential report (keys, passwords; the root user is excluded from every check here)
-and ``iam/server_certificates.json``. Thresholds: ``access_key_max_age_days`` (90) and
-``unused_credentials_days`` (45). Ages are counted to the bundle's collection time.
-
-``iam.credentials.unused`` reads, per enabled password and per active key, the last use; when AWS
-reports none (``no_information`` for a password never used, ``N/A`` for a key never used) the
-credential counts as unused since it was set (``password_last_changed``, else the user's creation;
-the key's ``last_rotated``), so a credential created recently and not used yet passes.
+What each check reads, what one finding is about and when it says which status:
+``rotation.metadata.yaml`` beside this module (rendered in docs/checks.md).
 """
 
 from __future__ import annotations

@@ -1,13 +1,7 @@
 """Organization guardrails (CIS 7.0 2.1.2; Security Hub Account.2).
 
-Evidence: the organization bundle (``evidence/organization/``: accounts, OU tree, SCPs and their
-targets, enabled policy types) and, for an account without it, this account's
-``ListOrganizationsFeatures`` answer (``AWSOrganizationsNotInUseException`` = standalone account).
-
-``org.scp.guardrails_present`` is the summary of the evaluated guardrails of :mod:`iamkit.checks.guardrails`
-(``org.scp.guardrail.<name>``): PASS only when every catalogued guardrail is enforced by the account's SCP
-chain, FAIL naming those that are not. SCPs do not apply to the management account (AWS exempts it), so that
-account is NOT_APPLICABLE, as is a standalone account.
+What each check reads, what one finding is about and when it says which status:
+``scp.metadata.yaml`` beside this module (rendered in docs/checks.md).
 """
 
 from __future__ import annotations

@@ -1,24 +1,7 @@
 """Unused access: roles nobody uses (``RoleLastUsed``) and IAM Access Analyzer's unused-access findings.
 
-Evidence: GAAD (``RoleDetailList[].RoleLastUsed.LastUsedDate``, ``CreateDate``) and
-``access_analyzer/<region>.json`` (analyzers; ACTIVE findings of unused-access analyzers, collected with
-ListFindingsV2 filtered on the unused finding types).
-
-* ``iam.role.unused`` (parameter ``unused_role_days``, default 90): one finding per role. "Days unused" is the
-  number of *whole* days between the last use (or, for a role never used, its creation) and the collection
-  time: a role last used 89 days and 23 hours ago has been unused for 89 days. FAIL when that number is
-  ``unused_role_days`` or more (last used exactly 90 days ago fails at the default); PASS when less. A role
-  never used (no ``LastUsedDate``; IAM tracks the last 400 days) FAILs when it was created ``unused_role_days``
-  or more days ago and PASSes, saying it is too new to judge, when it is younger. Service-linked roles are
-  NOT_APPLICABLE (their service creates and deletes them). A role without a creation date that was never used
-  is an ERROR.
-* ``accessanalyzer.unused_access``: where an ACTIVE unused-access analyzer (``ACCOUNT_UNUSED_ACCESS`` or
-  ``ORGANIZATION_UNUSED_ACCESS``) exists in this account, one FAIL per principal of this account with ACTIVE
-  unused-access findings (``UnusedIAMRole``, ``UnusedIAMUserAccessKey``, ``UnusedIAMUserPassword``,
-  ``UnusedPermission``), naming the types, the analyzer and its region; a PASS per analyzer without such
-  findings. No unused-access analyzer in any collected region: NOT_APPLICABLE saying so (unused access is then
-  not analysed by AWS; ``iam.role.unused`` still judges roles). A region whose Access Analyzer evidence is
-  missing while no analyzer was found elsewhere: ERROR.
+What each check reads, what one finding is about and when it says which status:
+``unused.metadata.yaml`` beside this module (rendered in docs/checks.md).
 """
 
 from __future__ import annotations

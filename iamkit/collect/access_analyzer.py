@@ -25,6 +25,8 @@ OPERATIONS = frozenset({
     ("accessanalyzer", "ListFindings"),
     ("accessanalyzer", "ListFindingsV2"),
 })
+#: evidence file (one per region) -> the operations it needs
+FILES = {"access_analyzer/*.json": OPERATIONS}
 EXTERNAL_TYPES = frozenset({"ACCOUNT", "ORGANIZATION"})
 UNUSED_TYPES = frozenset({"ACCOUNT_UNUSED_ACCESS", "ORGANIZATION_UNUSED_ACCESS"})
 ACTIVE_FILTER = {"status": {"eq": ["ACTIVE"]}}

@@ -33,6 +33,8 @@ from iamkit.errors import BadInputError, CollectionError, IamkitError
 from iamkit.evidence import ORGANIZATION, BundleWriter
 
 OPERATIONS = frozenset({("sts", "GetCallerIdentity"), ("sts", "AssumeRole")})
+#: no file of its own: without these calls the account is not collected at all (run.json says so)
+FILES: dict[str, frozenset[tuple[str, str]]] = {}
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,8 @@ from iamkit.evidence import (  # the bundle layout
 
 COLLECTOR = "cloudtrail"
 OPERATIONS = frozenset({("cloudtrail", "LookupEvents")})
+#: evidence file -> the operations it needs (every region's lookup failed: no file)
+FILES = {ROOT_ACTIVITY: OPERATIONS}
 WINDOW_DAYS = 90
 PAGE_SIZE = 50
 MAX_PAGES = 10

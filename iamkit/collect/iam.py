@@ -66,6 +66,21 @@ OPERATIONS = frozenset({
     ("iam", "ListOrganizationsFeatures"),
 })
 
+#: evidence file -> the operations it needs (a denied one leaves the file out, with a manifest error)
+_REPORT = frozenset({("iam", "GenerateCredentialReport"), ("iam", "GetCredentialReport")})
+FILES: dict[str, frozenset[tuple[str, str]]] = {
+    CREDENTIAL_REPORT: _REPORT,
+    CREDENTIAL_REPORT_META: _REPORT,
+    AUTHORIZATION_DETAILS: frozenset({("iam", "GetAccountAuthorizationDetails")}),
+    ACCOUNT_SUMMARY: frozenset({("iam", "GetAccountSummary")}),
+    PASSWORD_POLICY: frozenset({("iam", "GetAccountPasswordPolicy")}),
+    VIRTUAL_MFA_DEVICES: frozenset({("iam", "ListVirtualMFADevices")}),
+    PROVIDERS: frozenset({("iam", "ListSAMLProviders"), ("iam", "ListOpenIDConnectProviders"),
+                          ("iam", "GetOpenIDConnectProvider")}),
+    SERVER_CERTIFICATES: frozenset({("iam", "ListServerCertificates")}),
+    ACCOUNT_ALIASES: frozenset({("iam", "ListAccountAliases")}),
+    ORGANIZATIONS_FEATURES: frozenset({("iam", "ListOrganizationsFeatures")}),
+}
 
 #: seed material of a virtual MFA device: never written to evidence (AWS returns it only on creation,
 #: but an endpoint that returns it anyway must not make iamkit store a secret)

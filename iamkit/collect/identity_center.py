@@ -31,6 +31,7 @@ from typing import Any
 from iamkit.aws.session import AWS_ERRORS, AwsSession, error_code, one_line
 from iamkit.collect.base import paginate, step, strip_metadata
 from iamkit.evidence import (  # the bundle layout
+    ORGANIZATION,
     SSO_ASSIGNMENTS,
     SSO_GROUP_MEMBERSHIPS,
     SSO_GROUPS,
@@ -55,6 +56,23 @@ OPERATIONS = frozenset({
     ("identitystore", "ListGroups"),
     ("identitystore", "ListGroupMemberships"),
 })
+_SETS = frozenset({("sso-admin", "ListInstances"), ("sso-admin", "ListPermissionSets"),
+                   ("sso-admin", "DescribePermissionSet"), ("sso-admin", "ListManagedPoliciesInPermissionSet"),
+                   ("sso-admin", "ListCustomerManagedPolicyReferencesInPermissionSet"),
+                   ("sso-admin", "GetInlinePolicyForPermissionSet"),
+                   ("sso-admin", "GetPermissionsBoundaryForPermissionSet"),
+                   ("sso-admin", "ListAccountsForProvisionedPermissionSet")})
+_STORE = frozenset({("sso-admin", "ListInstances"), ("identitystore", "ListUsers"), ("identitystore", "ListGroups"),
+                    ("identitystore", "ListGroupMemberships")})
+#: evidence file of the organization bundle (``organization/...``) -> the operations it needs
+FILES = {f"{ORGANIZATION}/{rel}": ops for rel, ops in {
+    SSO_INSTANCES: frozenset({("sso-admin", "ListInstances")}),
+    SSO_PERMISSION_SETS: _SETS,
+    SSO_ASSIGNMENTS: _SETS | {("sso-admin", "ListAccountAssignments")},
+    SSO_USERS: _STORE,
+    SSO_GROUPS: _STORE,
+    SSO_GROUP_MEMBERSHIPS: _STORE,
+}.items()}
 PAGE = 100  # MaxResults: the largest page sso-admin and identitystore allow
 
 

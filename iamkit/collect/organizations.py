@@ -60,6 +60,23 @@ TARGETS = evidence.ORG_TARGETS
 DELEGATED_ADMINISTRATORS = evidence.ORG_DELEGATED_ADMINISTRATORS
 FEATURES = evidence.ORG_FEATURES
 
+_TREE = frozenset({("organizations", "ListRoots"), ("organizations", "ListOrganizationalUnitsForParent"),
+                   ("organizations", "ListAccountsForParent")})
+_POLICIES = frozenset({("organizations", "ListPolicies"), ("organizations", "DescribePolicy"),
+                       ("organizations", "ListTargetsForPolicy")})
+#: evidence file of the organization bundle (``organization/...``) -> the operations it needs
+FILES = {f"{evidence.ORGANIZATION}/{rel}": ops for rel, ops in {
+    ORGANIZATION: frozenset({("organizations", "DescribeOrganization")}),
+    ROOTS: frozenset({("organizations", "ListRoots")}),
+    OUS: _TREE,
+    ACCOUNTS: _TREE | {("organizations", "ListAccounts")},
+    POLICIES: _POLICIES,
+    TARGETS: _POLICIES,
+    DELEGATED_ADMINISTRATORS: frozenset({("organizations", "ListDelegatedAdministrators"),
+                                         ("organizations", "ListDelegatedServicesForAccount")}),
+    FEATURES: frozenset({("iam", "ListOrganizationsFeatures")}),
+}.items()}
+
 
 def describe_organization(session: AwsSession) -> dict[str, Any]:
     return strip_metadata(session.client("organizations").describe_organization())

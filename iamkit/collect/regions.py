@@ -18,6 +18,8 @@ from iamkit.evidence import (  # the bundle layout
 
 COLLECTOR = "regions"
 OPERATIONS = frozenset({("ec2", "DescribeRegions")})
+#: evidence file -> the operations it needs
+FILES = {REGIONS: OPERATIONS}
 
 
 def collect(session: AwsSession, writer: BundleWriter) -> list[str]:

@@ -31,9 +31,9 @@ from iamkit.evidence import (  # the bundle layout
     SSO_PERMISSION_SETS,
     SSO_USERS,
     Bundle,
-    fact,
 )
 from iamkit.model import MissingEvidence
+from iamkit.reads import fact
 
 DEFAULT_SESSION = "PT1H"
 _DURATION = re.compile(r"^P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$")

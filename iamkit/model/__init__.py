@@ -26,7 +26,7 @@ Decisions (documented here because the checks rely on them):
 
 The package has one module per concern (``frames``, ``credentials``, ``authorization``, ``trust``,
 ``account_facts``, ``regions``, ``organization``) and :class:`AccountModel` (``account``) composes them,
-so checks read one front. Every cached table is an :class:`iamkit.evidence.fact`: it remembers the
+so checks read one front. Every cached table is an :class:`iamkit.reads.fact`: it remembers the
 evidence files it rests on, so a check served from the cache is held to its declared reads.
 """
 

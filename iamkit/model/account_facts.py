@@ -15,9 +15,9 @@ from iamkit.evidence import (
     PROVIDERS,
     SERVER_CERTIFICATES,
     Bundle,
-    fact,
 )
 from iamkit.model.frames import BundleFacts, _dt, _frame
+from iamkit.reads import fact
 
 
 def alias_of(bundle: Bundle) -> str | None:

@@ -15,9 +15,10 @@ from typing import Any
 
 import pandas as pd
 
-from iamkit.evidence import AUTHORIZATION_DETAILS, CREDENTIAL_REPORT, fact
+from iamkit.evidence import AUTHORIZATION_DETAILS, CREDENTIAL_REPORT
 from iamkit.model.credentials import CredentialsMixin
 from iamkit.model.frames import MissingEvidence, _doc, _dt, _frame
+from iamkit.reads import fact
 
 SERVICE_LINKED_PATH = "/aws-service-role/"
 SSO_PATH = "/aws-reserved/sso.amazonaws.com/"

@@ -15,8 +15,9 @@ from typing import Any
 
 import pandas as pd
 
-from iamkit.evidence import CREDENTIAL_REPORT, CREDENTIAL_REPORT_META, VIRTUAL_MFA_DEVICES, fact
+from iamkit.evidence import CREDENTIAL_REPORT, CREDENTIAL_REPORT_META, VIRTUAL_MFA_DEVICES
 from iamkit.model.frames import _NO_DATE, BundleFacts, _days, _dt, _frame
+from iamkit.reads import fact
 
 ROOT_USER = "<root_account>"
 

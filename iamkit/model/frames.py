@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 
 from iamkit.errors import EvidenceError
-from iamkit.evidence import AUTHORIZATION_DETAILS, CREDENTIAL_REPORT, Bundle, fact
+from iamkit.evidence import AUTHORIZATION_DETAILS, CREDENTIAL_REPORT, Bundle
 from iamkit.policy.document import policy_dict
+from iamkit.reads import context_reads, fact
 
 #: what AWS writes in a credential report date column that holds no date
 _NO_DATE = ["N/A", "no_information", "not_supported"]
@@ -32,13 +33,14 @@ def partition_of(bundle: Bundle) -> str:
     """The partition named by the first ARN of the caller identity, credential report or GAAD."""
     identity = bundle.manifest.get("caller_identity") or {}
     sources: list[Any] = [identity.get("Arn")]
-    for rel in (CREDENTIAL_REPORT, AUTHORIZATION_DETAILS):
-        if not bundle.has(rel):
-            continue
-        try:
-            sources.append(bundle.read_bytes(rel)[:65536].decode("utf-8", "replace"))
-        except EvidenceError:  # an altered file: every check that reads it says ERROR; try the next source
-            continue
+    with context_reads():  # locating the account, not evidence a verdict rests on
+        for rel in (CREDENTIAL_REPORT, AUTHORIZATION_DETAILS):
+            if not bundle.has(rel):
+                continue
+            try:
+                sources.append(bundle.read_bytes(rel)[:65536].decode("utf-8", "replace"))
+            except EvidenceError:  # an altered file: every check that reads it says ERROR; try the next source
+                continue
     for text in sources:
         m = _PARTITION_RE.search(text) if isinstance(text, str) else None
         if m:

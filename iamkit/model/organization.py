@@ -25,9 +25,9 @@ from iamkit.evidence import (
     ORGANIZATIONS_FEATURES,
     Bundle,
     analyzer_file,
-    fact,
 )
 from iamkit.model.frames import MissingEvidence, _doc, _frame
+from iamkit.reads import fact
 
 if TYPE_CHECKING:
     from iamkit.model.account import AccountModel

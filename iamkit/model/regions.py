@@ -8,8 +8,9 @@ from typing import Any
 
 import pandas as pd
 
-from iamkit.evidence import REGIONS, ROOT_ACTIVITY, analyzer_file, fact
+from iamkit.evidence import REGIONS, ROOT_ACTIVITY, analyzer_file
 from iamkit.model.frames import BundleFacts, _dt, _frame
+from iamkit.reads import fact
 
 
 class RegionsMixin(BundleFacts):

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from iamkit.evidence import fact
 from iamkit.model.authorization import AuthorizationMixin
 from iamkit.model.frames import _frame
 from iamkit.policy import PolicyError, analyze_trust_policy
 from iamkit.policy.trust import lacks_confused_deputy_protection
+from iamkit.reads import fact
 
 if TYPE_CHECKING:
     from iamkit.model.organization import OrgModel

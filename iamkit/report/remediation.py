@@ -1,10 +1,11 @@
 """Remediation with the finding's real values: the user, role, key, policy ARN, account, region and
-organization id of the finding filled into the variants of ``remediation.yaml``.
+organization id of the finding filled into the check's remediation variants (``report_remediation`` in the
+check's metadata, ``iamkit/checks/<module>.metadata.yaml``).
 
 A value the evidence does not give (e.g. the id of an access key: the credential report names keys by
 slot only) is never a ``<placeholder>``: the CLI looks it up first (``list-access-keys`` with the key's
-creation date) and keeps it in a shell variable. A check without an entry in ``remediation.yaml``
-falls back to its metadata text (``controls.yaml``) without Markdown; a test keeps every check covered.
+creation date) and keeps it in a shell variable. A check without variants falls back to its metadata's
+``remediation`` text without Markdown; a test keeps every check covered.
 """
 
 from __future__ import annotations
@@ -12,11 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 from typing import Any
-
-import yaml
 
 from iamkit.checks.registry import metadata
 from iamkit.findings import Finding
@@ -42,10 +39,9 @@ class Context:
     max_age: int = 90
 
 
-@cache
 def templates() -> dict[str, list[dict[str, str]]]:
-    text = resources.files("iamkit.report").joinpath("remediation.yaml").read_text()
-    return yaml.safe_load(text)
+    """check id -> its remediation variants (``label``, ``console``, ``cli``, optional ``when``)."""
+    return {cid: list(m.report_remediation) for cid, m in metadata().items() if m.report_remediation}
 
 
 CLOUDSHELL_POLICY = "arn:aws:iam::aws:policy/AWSCloudShellFullAccess"

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from iamkit import __version__
+from iamkit.checks.catalog import needing
 from iamkit.findings import Finding, Status
 from iamkit.model import alias_of
 from iamkit.report.fmt import days, ident, when
@@ -88,9 +89,25 @@ def limitations(findings: list[Finding], errors: list[dict[str, Any]]) -> list[s
     for (status, cid), fs in sorted(by_check.items()):
         what = "could not be evaluated" if status == "ERROR" else "needs a manual confirmation"
         out.append(f"{cid} {what} ({len(fs)} resource{'s' * (len(fs) != 1)}): {fs[0].detail}")
+    return out + denied_operations(errors)
+
+
+def denied_operations(errors: list[dict[str, Any]]) -> list[str]:
+    """The table AWS operation that failed -> evidence files left out -> checks that say ERROR (and checks that
+    only lose an input they can do without), one line per operation, from the manifest's errors (each names the
+    file it left out) and the checks' declared reads (docs/denied-operations.md has the whole table)."""
+    files: dict[tuple[str, str, str], list[str]] = {}
     for e in errors:
-        out.append(f"Collection: {e.get('operation')} ({e.get('region')}) answered {e.get('code')}; the checks that "
-                   "need its data say ERROR, the others do not use it.")
+        keys = files.setdefault((f"{e.get('collector')} {e.get('operation')}", str(e.get("region")),
+                                 str(e.get("code"))), [])
+        if e.get("file") and e["file"] not in keys:
+            keys.append(e["file"])
+    out = []
+    for (op, region, code), keys in sorted(files.items()):
+        error, degraded = needing(keys)
+        out.append(f"Collection: {op} ({region}) answered {code}; evidence left out: {', '.join(keys) or 'none'}; "
+                   f"checks that say ERROR because of it: {', '.join(error) or 'none'}"
+                   + (f"; checks that use it when present: {', '.join(degraded)}." if degraded else "."))
     return out
 
 

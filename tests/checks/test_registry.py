@@ -1,4 +1,5 @@
-"""Every registered check has metadata and vice versa; the framework mappings are consistent."""
+"""Every registered check has metadata and vice versa, described in one place (beside the module that registers
+it); the framework mappings are consistent; the generated docs match their sources."""
 
 from __future__ import annotations
 
@@ -9,9 +10,14 @@ from iamkit.checks.registry import AREAS, controls_data, metadata
 
 
 def test_every_check_registered_and_described():
-    assert set(registered()) == set(metadata())
-    for m in metadata().values():
-        assert m.area in AREAS and m.title and m.remediation and m.rationale, m.id
+    assert set(registered()) == set(metadata()), "a registered check lacks metadata or metadata lacks a check"
+    for cid, fn in registered().items():
+        m = metadata()[cid]
+        assert m.area in AREAS and m.title and m.remediation and m.rationale and m.statuses and m.resource, cid
+        assert fn.__module__ == m.module, f"{cid} is registered in {fn.__module__} but described beside {m.module}"
+        assert m.reads or m.reads_one_of, f"{cid} declares no evidence it cannot do without"
+        for pattern in m.declared_reads:
+            assert pattern not in ("*", "**", "*/*", "organization/*"), f"{cid} declares {pattern}: too broad"
     # 31 + escalation + 7 Identity Center + 11 SCP guardrails + reach, unused roles, unused access
     assert len(metadata()) == 53
 
@@ -73,9 +79,48 @@ def test_control_id_format():
 
 
 def test_docs_checks_md_is_generated_from_the_catalog():
-    from iamkit.checks.catalog import DETAILS, render_markdown
+    from iamkit.checks.catalog import render_markdown
     from tests.conftest import ROOT
 
-    assert set(DETAILS) == set(metadata())
     assert (ROOT / "docs" / "checks.md").read_text() == render_markdown(), \
-        "regenerate: python -m iamkit.checks.catalog > docs/checks.md"
+        "regenerate: python -m iamkit.checks.catalog --write docs"
+
+
+def test_docs_controls_md_tables_are_generated_from_the_metadata():
+    from iamkit.checks.catalog import render_controls
+    from tests.conftest import ROOT
+
+    text = (ROOT / "docs" / "controls.md").read_text()
+    assert text == render_controls(text), "regenerate: python -m iamkit.checks.catalog --write docs"
+    assert "## Where the numbers were verified" in text and "## Corrections and ambiguities" in text
+
+
+def test_docs_denied_operations_md_is_generated():
+    from iamkit.coverage import render_markdown
+    from tests.conftest import ROOT
+
+    assert (ROOT / "docs" / "denied-operations.md").read_text() == render_markdown(), \
+        "regenerate: python -m iamkit.coverage > docs/denied-operations.md"
+
+
+def test_a_checks_text_lives_in_one_place():
+    """Title, rationale, remediation, statuses and the report's remediation variants of a check are written only in
+    its metadata file: no copy elsewhere in the package, the notebooks or the parameters that could drift from it
+    (the old copies are gone)."""
+    from tests.conftest import ROOT
+
+    for gone in ("iamkit/checks/controls.yaml", "iamkit/report/remediation.yaml"):
+        assert not (ROOT / gone).exists(), f"{gone} is a second copy of check metadata"
+    places = [p for d in ("iamkit", "notebooks", "parameters", "templates") for p in (ROOT / d).rglob("*")
+              if p.is_file() and p.suffix in (".py", ".yaml", ".yml", ".ipynb", ".j2", ".html", ".md", ".json")
+              and not p.name.endswith(".metadata.yaml") and p.name != "frameworks.yaml"]
+    texts = {p: p.read_text(errors="replace") for p in places}
+    for m in metadata().values():
+        pieces = [m.title, m.rationale, m.remediation, m.statuses]
+        pieces += [v[k] for v in m.report_remediation for k in ("console", "cli") if v.get(k)]
+        for piece in (p.strip() for p in pieces):
+            if len(piece) < 30:
+                continue
+            copies = [str(p.relative_to(ROOT)) for p, t in texts.items() if piece in t]
+            assert not copies, f"{m.id}: {piece[:60]!r} is also written in {copies}"
+

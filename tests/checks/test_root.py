@@ -169,3 +169,14 @@ def test_membership_and_feature_from_list_organizations_features_errors(tmp_path
     found = run(tmp_path / "c", cr, errors=err("OrganizationNotFoundException"))
     assert {f.check_id: f.status for f in found if f.check_id == "org.account.member"} == {
         "org.account.member": Status.FAIL}
+
+
+def test_a_credential_report_without_the_root_row_is_an_error_never_a_verdict(tmp_path):
+    findings = run(tmp_path, {CR: cred_report(cred_row("alice")), "iam/virtual_mfa_devices.json": {
+        "VirtualMFADevices": []}, "cloudtrail/root_activity.json": {"regions": {}, "window_days": 90, "lookup": {}}})
+    got = {f.check_id: f for f in findings
+           if f.check_id in ("iam.root.mfa_enabled", "iam.root.hardware_mfa", "iam.root.recent_use")}
+    assert len(got) == 3
+    for f in got.values():
+        assert (f.status, f.resource_arn) == (Status.ERROR, ROOT), f.check_id
+        assert f.detail.startswith("Could not evaluate: the credential report has no <root_account> row"), f.detail

@@ -18,7 +18,6 @@ Precision: every FAIL of the whole demo is expected.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,6 +25,7 @@ import pytest
 from iamkit.checks import assess
 from iamkit.evidence import load_bundles
 from iamkit.settings import load_settings
+from tests.e2e.demo_evidence import collect_seeded_demo
 
 pytestmark = pytest.mark.slow
 
@@ -161,31 +161,12 @@ def test_resolution_rules():
     }
 
 
-def _collect_demo(url: str, out: Path) -> None:
-    """Collect the seeded demo organization through the real CLI (``collect --org``), as ``iamkit demo`` does."""
-    from iamkit.cli import main
+@pytest.fixture(scope="module")
+def demo_findings(standin, tmp_path_factory):
     from iamkit.demo.run import demo_parameters
     from iamkit.demo.seed import scenario
 
-    role = scenario()["organization"]["member_role"]
-    rc = main(["--quiet", "collect", "--endpoint-url", url, "--org", "--role-name", role, "--out", str(out),
-               "--parameters", str(demo_parameters())])
-    assert rc == 0, f"collection of the demo exited {rc}"
-
-
-@pytest.fixture(scope="module")
-def demo_findings(standin, tmp_path_factory):
-    import urllib.request
-
-    from iamkit.demo.run import demo_parameters
-    from iamkit.demo.seed import scenario, seed
-    from iamkit.demo.standin import ROOTS
-
-    urllib.request.urlopen(urllib.request.Request(f"{standin.url}/moto-api/reset", method="POST"), timeout=10).read()
-    ROOTS.clear()
-    seed(standin.url)
-    out = tmp_path_factory.mktemp("ground-truth")
-    _collect_demo(standin.url, out)
+    out = collect_seeded_demo(standin.url, tmp_path_factory.mktemp("ground-truth"))
     bundles, org = load_bundles([out])
     findings = assess(bundles, load_settings([demo_parameters()]), org)
     return scenario(), findings, sso_names(org, scenario())
