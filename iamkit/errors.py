@@ -7,6 +7,10 @@ wrong and, where it helps, what to do.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 
 class IamkitError(Exception):
     """Base of every error iamkit raises on purpose."""
@@ -36,3 +40,16 @@ class RenderError(IamkitError):
     """A notebook failed to execute or a report could not be rendered."""
 
     exit_code = 3
+
+
+def read_json_input(path: Path) -> Any:
+    """A JSON file the user supplied (an export, a policy, a request), or :class:`BadInputError` in one line
+    naming the file: unreadable, not UTF-8 (a byte-order mark is accepted), or not JSON."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise BadInputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    try:
+        return json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BadInputError(f"{path}: not valid JSON ({exc})") from None

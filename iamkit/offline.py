@@ -21,14 +21,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from iamkit import evidence as ev
-from iamkit.errors import BadInputError
+from iamkit.errors import BadInputError, read_json_input
 from iamkit.evidence import (  # the bundle layout
     AUTHORIZATION_DETAILS,
     CREDENTIAL_REPORT,
@@ -56,20 +55,11 @@ NOT_IN_EXPORTS = (
 )
 
 
-def _read_json(path: Path) -> Any:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise BadInputError(f"{path}: cannot read ({exc.strerror})") from None
-    try:
-        return json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise BadInputError(f"{path}: not valid JSON ({exc})") from None
 
 
 def load_authorization_details(path: Path) -> dict[str, Any]:
     """The export, validated: a JSON object with the GAAD lists (missing lists are empty)."""
-    data = _read_json(path)
+    data = read_json_input(path)
     if isinstance(data, dict) and "Statement" in data and "Version" in data:
         raise BadInputError(f"{path}: this is a single policy document, not the output of "
                             "'aws iam get-account-authorization-details'")

@@ -23,7 +23,7 @@ from typing import Any
 
 import orjson
 
-from iamkit.errors import BadInputError
+from iamkit.errors import BadInputError, read_json_input
 from iamkit.policy.engine import ALLOWED, EXPLICIT_DENY, TYPE_LABEL, Decision, decide
 from iamkit.policy.intake import request_from_mapping
 
@@ -49,20 +49,11 @@ def add_parser(sub: Any, epilog: str) -> None:
     p.add_argument("--json", action="store_true", help="decisions as JSON")
 
 
-def _read_json(path: Path) -> Any:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise BadInputError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        raise BadInputError(f"{path}: not valid JSON ({exc})") from None
 
 
 def decide_file(path: Path, now: datetime | None = None) -> tuple[list[Decision], bool]:
     """Decisions for the request(s) in ``path``, and whether the file held an array."""
-    raw = _read_json(path)
+    raw = read_json_input(path)
     now = now or datetime.now(UTC)
     items = raw if isinstance(raw, list) else [raw]
     if not items:
@@ -141,7 +132,7 @@ def run(args: Any) -> int:
         missing = [f"--{n}" for n in ("principal", "action") if not getattr(args, n)]
         if missing:
             raise BadInputError(f"simulate --evidence needs {' and '.join(missing)}")
-        policy = _read_json(args.resource_policy) if args.resource_policy else None
+        policy = read_json_input(args.resource_policy) if args.resource_policy else None
         decisions = [decide_evidence(args.evidence, args.org_evidence, args.principal, args.action, args.resource,
                                      _context_args(args.context), args.resource_account, policy)]
         many = False

@@ -26,26 +26,26 @@ def _policy(ctx: CheckContext) -> dict[str, Any] | None:
     return ctx.account.password_policy
 
 
+def _at_least(ctx: CheckContext, key: str, want: int, absent: str, said: str) -> Iterator[Finding]:
+    """One finding on a numeric setting that must be at least ``want``; ``said`` is formatted with ``n``."""
+    pp = _policy(ctx)
+    if pp is None:
+        yield _emit(ctx, False, f"{NO_POLICY} ({absent}; required {want}).", "PasswordPolicy")
+        return
+    n = int(pp.get(key) or 0)
+    yield _emit(ctx, n >= want, said.format(n=n, want=want), f"PasswordPolicy.{key}")
+
+
 @check("iam.password_policy.min_length")
 def min_length(ctx: CheckContext) -> Iterator[Finding]:
-    pp, want = _policy(ctx), ctx.thresholds.password_min_length
-    if pp is None:
-        yield _emit(ctx, False, f"{NO_POLICY} (minimum length 8; required {want}).", "PasswordPolicy")
-        return
-    n = int(pp.get("MinimumPasswordLength") or 0)
-    yield _emit(ctx, n >= want, f"Password policy minimum length is {n} (required at least {want}).",
-                "PasswordPolicy.MinimumPasswordLength")
+    yield from _at_least(ctx, "MinimumPasswordLength", ctx.thresholds.password_min_length, "minimum length 8",
+                         "Password policy minimum length is {n} (required at least {want}).")
 
 
 @check("iam.password_policy.reuse_prevention")
 def reuse_prevention(ctx: CheckContext) -> Iterator[Finding]:
-    pp, want = _policy(ctx), ctx.thresholds.password_reuse_prevention
-    if pp is None:
-        yield _emit(ctx, False, f"{NO_POLICY} (no reuse prevention; required {want}).", "PasswordPolicy")
-        return
-    n = int(pp.get("PasswordReusePrevention") or 0)
-    yield _emit(ctx, n >= want, f"Password policy remembers {n} previous password(s) (required {want}).",
-                "PasswordPolicy.PasswordReusePrevention")
+    yield from _at_least(ctx, "PasswordReusePrevention", ctx.thresholds.password_reuse_prevention,
+                         "no reuse prevention", "Password policy remembers {n} previous password(s) (required {want}).")
 
 
 @check("iam.password_policy.complexity")
