@@ -4,7 +4,8 @@ Prints, for each local worker count (``--workers``, default 1 and 2) and for eac
 size (``--dask local --dask-workers 1 2``: worker *processes*, one thread each), accounts per minute
 of a full run (collect -> assess -> notebooks -> HTML -> PDF), the load average, and run.json's
 split: seconds per stage summed over accounts with each stage's share, per area notebook, and CPU
-time (iamkit's process and its children: kernels, Chromium). Then compares report generation (no
+time (iamkit's process and its children: kernels, Chromium), and the PDF pages of each account report (in all
+and the body before the appendices). Then compares report generation (no
 PDF, 1 worker) with forked and cold kernels and with the naive way on the same evidence: one
 ``papermill`` CLI call per notebook per account, then one ``jupyter nbconvert --to html --no-input``
 per executed notebook. The ratio is naive seconds per account / iamkit seconds per account.
@@ -38,6 +39,7 @@ from iamkit.demo.run import demo_parameters  # noqa: E402
 from iamkit.demo.scale import scaled_scenario  # noqa: E402
 from iamkit.demo.standin import StandIn  # noqa: E402
 from iamkit.report.render import AREAS, notebooks_dir  # noqa: E402
+from iamkit.report.toc import page_counts  # noqa: E402
 from iamkit.runner import RunOptions, render_run, run  # noqa: E402
 from iamkit.settings import load_settings  # noqa: E402
 
@@ -101,9 +103,24 @@ def bench_dir(keep: Path | None, prefix: str) -> Path:
     return tmp
 
 
-def report(label: str, wall: float, ok: int, split: dict) -> None:
+def pdf_pages(run_dir: Path, show: int = 10) -> str:
+    """PDF pages per account report: in all and the body before the appendices (issue 10's page budget)."""
+    counts = {p.parent.name: page_counts(p) for p in sorted((run_dir / "accounts").glob("*/report.pdf"))}
+    if not counts:
+        return "  PDF pages: no PDF in this run"
+    total = sorted(t for t, _ in counts.values())
+    body = sorted(b for _, b in counts.values() if b is not None)
+    each = ", ".join(f"{a} {t}/{b}" for a, (t, b) in list(counts.items())[:show])
+    more = f" (first {show} of {len(counts)})" if len(counts) > show else ""
+    return (f"  PDF pages (in all / body before the appendices): {each}{more}; in all min {total[0]} median "
+            f"{total[len(total) // 2]} max {total[-1]}; body max {body[-1] if body else '?'}")
+
+
+def report(label: str, wall: float, ok: int, split: dict, run_dir: Path | None = None) -> None:
     print(f"{label}: {ok} accounts in {wall:.1f}s = {ok / wall * 60:.1f} accounts/minute (collect -> PDF); "
           f"load average {os.getloadavg()[0]:.1f}\n{show_split(split)}", flush=True)
+    if run_dir is not None:
+        print(pdf_pages(run_dir), flush=True)
 
 
 def dask_runs(url: str, tmp: Path, sizes: list[int]) -> Path | None:
@@ -122,7 +139,7 @@ def dask_runs(url: str, tmp: Path, sizes: list[int]) -> Path | None:
         cpu = clock.read()  # the workers (and their kernels and browsers) have exited: their CPU counts
         split.update(cpu_seconds=cpu["cpu_seconds"], cpu_seconds_self=cpu["cpu_seconds_self"],
                      cpu_seconds_children=cpu["cpu_seconds_children"])
-        report(f"dask local, {n} worker process(es)", wall, ok, split)
+        report(f"dask local, {n} worker process(es)", wall, ok, split, out)
         last = out
     return last
 
@@ -173,7 +190,7 @@ def main() -> None:
             out = tmp / f"run-w{w}"
             shutil.rmtree(out, ignore_errors=True)
             wall, ok, split = full_run(standin.url, out, w)
-            report(f"workers={w}", wall, ok, split)
+            report(f"workers={w}", wall, ok, split, out)
             last_run = out
         if args.dask:
             last_run = dask_runs(standin.url, tmp, args.dask_workers) or last_run

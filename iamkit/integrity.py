@@ -36,6 +36,7 @@ def deliverables(run_dir: Path) -> Iterator[Path]:
     found = [Path(n) for n in TOP_LEVEL if (run_dir / n).is_file()]
     for acct in sorted((run_dir / "accounts").glob("*")) if (run_dir / "accounts").is_dir() else []:
         found += [p.relative_to(run_dir) for p in (acct / n for n in ACCOUNT_FILES) if p.is_file()]
+        found += [p.relative_to(run_dir) for p in sorted((acct / "tables").glob("*.csv"))]  # section tables in full
     evidence = run_dir / "evidence"
     if evidence.is_dir():
         found += sorted(p.relative_to(run_dir) for p in evidence.glob(f"*/{MANIFEST}"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from iamkit.checks.registry import AREA_TITLES, AREAS, controls_data, metadata, registered
 from iamkit.findings import STATUS_ORDER, Finding, Status
@@ -19,7 +19,8 @@ def _status(s: str) -> str:
     return f'<span class="iamkit-status st-{html.escape(s)}">{STATUS_LABEL.get(s, s)}</span>'
 
 
-def results_table(findings: Sequence[Finding], ids: dict[tuple[str, str, str, str], str]) -> str:
+def results_table(findings: Sequence[Finding], ids: dict[tuple[str, str, str, str], str],
+                  names: Mapping[str, str] | None = None) -> str:
     """One line per result, grouped by area: status, finding id (FAIL) or severity-free line, check,
     resource name."""
     rows = []
@@ -29,7 +30,7 @@ def results_table(findings: Sequence[Finding], ids: dict[tuple[str, str, str, st
         fid = ids.get(f.key, "")
         ref = f'<a href="#{fid.lower()}">{fid}</a>' if fid else ""
         rows.append(f"<tr><td>{html.escape(AREA_TITLES.get(f.area, f.area))}</td><td>{_status(f.status.value)}</td>"
-                    f"<td>{ref}</td><td>{ident(f.check_id)}</td><td>{html.escape(resource_name(f.resource_arn))}"
+                    f"<td>{ref}</td><td>{ident(f.check_id)}</td><td>{html.escape(resource_name(f.resource_arn, names))}"
                     f"</td></tr>")
     return ('<table class="iamkit-table compact fixed results"><colgroup><col class="w-area"><col class="w-st">'
             '<col class="w-id"><col class="w-check"><col></colgroup><thead><tr><th>area</th><th>result</th>'
@@ -87,7 +88,7 @@ def area_counts(findings: Sequence[Finding], area_ids: Sequence[str]) -> str:
         sev = meta.severity.value if c["FAIL"] else ""
         cells = "".join(f'<td class="num{" hot" if s == "FAIL" and c[s] else ""}">{c[s] or ""}</td>'
                         for s in ("FAIL", "ERROR", "MANUAL", "PASS", "NOT_APPLICABLE"))
-        rows.append(f"<tr><td>{html.escape(meta.title)}<div class=\"check\">{ident(cid)}</div></td>"
+        rows.append(f"<tr><td>{html.escape(meta.title)} <span class=\"check\">{ident(cid)}</span></td>"
                     f"<td>{html.escape(sev)}</td>{cells}</tr>")
     return ('<table class="iamkit-table compact fixed counts"><colgroup><col><col class="w-sev">'
             + '<col class="w-n">' * 5 + "</colgroup><thead><tr><th>check</th><th>severity</th><th>fail</th>"

@@ -15,6 +15,7 @@ How:
   Each is offline (no network: the report is self-contained), waits until every plotly chart
   has drawn, and is printed with the document outline (PDF bookmarks from the headings), tagged PDF,
   backgrounds, and the page size and margin boxes of the report's CSS ``@page`` rules.
+* The table of contents gets its page numbers from a first print (:meth:`Printer._number_contents`).
 * A browser that crashed or was killed is relaunched and the job retried once.
 * :func:`shutdown` closes the browser (the runner calls it at the end of a run); Playwright's driver
   also closes it when this process exits or dies.
@@ -33,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from iamkit.errors import RenderError
+from iamkit.report import toc
 
 LAUNCH_ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--disable-quic", "--no-first-run",
                "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -40,6 +42,15 @@ LAUNCH_ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--di
 #: every plotly chart has drawn (its SVG exists) — what ``--virtual-time-budget`` used to wait for
 CHARTS_DRAWN = ("() => Array.from(document.querySelectorAll('.plotly-graph-div'))"
                 ".every(d => d.querySelector('.main-svg') !== null)")
+
+#: at most this many prints after the first to make the contents' page numbers agree with the PDF
+TOC_PRINTS = 3
+#: the entries of the report's table of contents, and the script that writes their page numbers
+TOC_TITLES = "() => Array.from(document.querySelectorAll('nav.iamkit-toc li > a')).map(a => a.textContent)"
+TOC_NUMBER = """(pages) => document.querySelectorAll('nav.iamkit-toc li > a').forEach((a, i) => {
+  let n = a.parentElement.querySelector('.toc-page');
+  if (!n) { n = document.createElement('span'); n.className = 'toc-page'; a.parentElement.appendChild(n); }
+  n.textContent = pages[i] ? 'p. ' + pages[i] : ''; })"""
 
 
 def chromium() -> str | None:
@@ -72,6 +83,7 @@ class Printer:
         self.idle: list[Any] = []
         self.launches = 0
         self.printed = 0
+        self.toc_prints = 0  # prints made for the contents' page numbers
 
     async def _browser(self) -> Any:
         async with self.launching:  # two pages asking at once get the same browser
@@ -120,14 +132,35 @@ class Printer:
             try:
                 await page.goto(html_path.resolve().as_uri(), wait_until="load", timeout=timeout * 1000)
                 await page.wait_for_function(CHARTS_DRAWN, timeout=timeout * 1000)
-                await page.pdf(path=str(pdf_path), print_background=True, prefer_css_page_size=True,
-                               outline=True, tagged=True, display_header_footer=False)
+                await self._pdf(page, pdf_path)
+                await self._number_contents(page, pdf_path)
             except BaseException:
                 if not page.is_closed() and self.browser is not None and self.browser.is_connected():
                     await page.close()  # a page that failed is not reused
                 raise
             self.idle.append(page)
             self.printed += 1
+
+    @staticmethod
+    async def _pdf(page: Any, pdf_path: Path) -> None:
+        await page.pdf(path=str(pdf_path), print_background=True, prefer_css_page_size=True,
+                       outline=True, tagged=True, display_header_footer=False)
+
+    async def _number_contents(self, page: Any, pdf_path: Path) -> None:
+        """Page numbers in the table of contents (two-pass print, :mod:`iamkit.report.toc`): read where each
+        heading landed in the printed PDF, write the numbers into the contents and print again, until the
+        printed PDF agrees with its contents (the contents end the cover page, so the numbers move nothing;
+        but Chromium may place a heading at a page boundary differently from one print to the next)."""
+        titles = await page.evaluate(TOC_TITLES)
+        shown: list[int | None] = [None] * len(titles)
+        for attempt in range(TOC_PRINTS + 1):
+            pages = await asyncio.to_thread(toc.heading_pages, pdf_path, titles)
+            if pages == shown or attempt == TOC_PRINTS:
+                self.toc_prints += attempt
+                return
+            await page.evaluate(TOC_NUMBER, pages)
+            await self._pdf(page, pdf_path)
+            shown = pages
 
     async def _print_retrying(self, html_path: Path, pdf_path: Path, timeout: float) -> None:
         from playwright.async_api import TimeoutError as PlaywrightTimeout
@@ -209,7 +242,7 @@ def shutdown() -> dict[str, float]:
     global _printer
     with _lock:
         p, _printer = _printer, None
-        stats = dict(STATS, launches=p.launches if p else 0)
+        stats = dict(STATS, launches=p.launches if p else 0, toc_prints=p.toc_prints if p else 0)
         STATS.update(launches=0, printed=0, seconds=0.0)
     if p is not None:
         p.close()

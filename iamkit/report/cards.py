@@ -1,6 +1,6 @@
 """Finding cards: the body of an account report, one card per failing finding.
 
-A card holds the stable finding id, title, severity, controls, the criterion, the condition found,
+A card holds the stable finding id, title, severity, the criterion with its controls, the condition found,
 the resource by name (ARN beneath), the evidence (file, locator, short sha256, a link to the file in
 the run's evidence folder), the accepted risk if any, and the remediation with the real values.
 Everything from the evidence is escaped (:mod:`iamkit.report.fmt`)."""
@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from iamkit.checks.registry import metadata
@@ -89,16 +89,17 @@ def _remediation(f: Finding, ctx: Context, shown: dict[str, str] | None = None, 
     parts = []
     for v in vs:
         code = f"<pre><code>{html.escape(v.cli)}</code></pre>" if v.cli else ""
-        parts.append(f'<div class="rem"><div class="rem-label">{html.escape(v.label)}</div>'
-                     f'<div class="rem-console">Console: {html.escape(v.console)}</div>{code}</div>')
+        parts.append(f'<div class="rem"><span class="rem-label">{html.escape(v.label)}.</span> '
+                     f'<span class="rem-console">Console: {html.escape(v.console)}</span>{code}</div>')
     return "".join(parts)
 
 
 def card(f: Finding, fid: str, ctx: Context, *, evidence_dir: Path | None = None,
-         report_dir: Path | None = None, shown: dict[str, str] | None = None) -> str:
+         report_dir: Path | None = None, shown: dict[str, str] | None = None,
+         names: Mapping[str, str] | None = None) -> str:
     meta = metadata().get(f.check_id)
     criterion = plain(meta.title) if meta else f.title
-    name = subject(f)
+    name = subject(f, names)
     accepted = ""
     if f.exception is not None:
         x = f.exception
@@ -110,19 +111,20 @@ def card(f: Finding, fid: str, ctx: Context, *, evidence_dir: Path | None = None
         f'<span class="fid">{fid}</span> {_sev(f.severity.value)} '
         f'<span class="card-title">{html.escape(headline(f))}</span></div>'
         f'<table class="card-body">'
-        f'<tr><th>Resource</th><td><strong>{html.escape(name)}</strong>{region}'
-        f'<div class="arn">{ident(f.resource_arn)}</div></td></tr>'
-        f'<tr><th>Criterion</th><td>{html.escape(criterion)}</td></tr>'
-        + f'<tr><th>Controls</th><td>{html.escape(controls_label(f.controls))} '
-        f'<span class="check">(check {ident(f.check_id)})</span></td></tr>'
+        f'<tr><th>Resource</th><td><strong>{html.escape(name)}</strong>{region} '
+        f'<span class="arn">{ident(f.resource_arn)}</span></td></tr>'
+        f'<tr><th>Criterion</th><td>{html.escape(criterion)} <span class="ctl">— '
+        f'{html.escape(controls_label(f.controls))}</span> <span class="check">(check {ident(f.check_id)})</span>'
+        "</td></tr>"
         f'<tr><th>Condition</th><td>{html.escape(condition(f))}</td></tr>'
         f'<tr><th>Evidence</th><td>{_evidence(f, evidence_dir, report_dir)}</td></tr>{accepted}'
         f'<tr><th>Remediation</th><td>{_remediation(f, ctx, shown, fid)}</td></tr></table></section>')
 
 
 def cards(findings: Iterable[Finding], ids: dict[tuple[str, str, str, str], str], ctx: Context, *,
-          evidence_dir: Path | None = None, report_dir: Path | None = None) -> str:
+          evidence_dir: Path | None = None, report_dir: Path | None = None,
+          names: Mapping[str, str] | None = None) -> str:
     fails = sorted((f for f in findings if f.status == Status.FAIL), key=lambda f: ids[f.key])
     shown: dict[str, str] = {}
-    return "".join(card(f, ids[f.key], ctx, evidence_dir=evidence_dir, report_dir=report_dir, shown=shown)
-                   for f in fails)
+    return "".join(card(f, ids[f.key], ctx, evidence_dir=evidence_dir, report_dir=report_dir, shown=shown,
+                        names=names) for f in fails)

@@ -324,7 +324,7 @@ def failures_by_area(findings: Iterable[Finding], title: str) -> go.Figure:
             fig.add_bar(y=counts.index, x=counts[sev], name=sev, orientation="h", marker_color=color)
     fig.update_layout(barmode="stack", xaxis_title="failing resources",
                       yaxis={"automargin": True, "autorange": "reversed"}, legend={"orientation": "h", "y": -0.25})
-    return _layout(fig, title, height=max(260, 120 + 36 * len(counts)))
+    return _layout(fig, title, height=max(230, 100 + 28 * len(counts)))
 
 
 def scp_chain_frame(org: Any, account_id: str) -> pd.DataFrame:

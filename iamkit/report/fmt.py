@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -60,12 +61,15 @@ def _split(text: str) -> list[str]:
     return [p for p in out if p]
 
 
-def resource_name(arn: str) -> str:
+def resource_name(arn: str, names: Mapping[str, str] | None = None) -> str:
     """The human name of a resource: ``dana.analyst`` for a user ARN, ``root user`` for the account
-    root, the bucket for an S3 ARN, the last path element otherwise; ``#access_key_1`` kept as
-    "access key 1 of dana.analyst"."""
+    root, the bucket for an S3 ARN, the name in ``names`` for ARNs that hold only an id (Identity Center
+    permission sets and Identity Store users and groups: :mod:`iamkit.report.names`), the last path element
+    otherwise; ``#access_key_1`` kept as "access key 1 of dana.analyst"."""
     base, _, frag = arn.partition("#")
-    if base.endswith(":root"):
+    if names and base in names:
+        name = names[base]
+    elif base.endswith(":root"):
         name = f"root user of {base.split(':')[4]}" if base.split(":")[4] else "root user"
     elif base.startswith("arn:aws:s3:::"):
         name = base.removeprefix("arn:aws:s3:::")

@@ -8,6 +8,7 @@ thing. Missing evidence is a visible note that says why, never an empty matrix.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,15 +39,21 @@ def build(evidence_dir: str | Path, org: Any = None) -> RollUp | str:
     except EvidenceError as exc:
         return f"Evidence missing: {exc}."
     if org_bundle is None:
-        return ("Evidence missing: no organization bundle (collect with --org from the management account or "
-                "the Identity Center delegated administrator), so Identity Center was not read.")
+        return NO_ORG
     org = org if org is not None else OrgModel(org_bundle)
+    return _roll_up(org, lambda: {b.account_id: AccountModel(b, org=org) for b in bundles})
+
+
+NO_ORG = ("Evidence missing: no organization bundle (collect with --org from the management account or "
+          "the Identity Center delegated administrator), so Identity Center was not read.")
+
+
+def _roll_up(org: Any, accounts: Callable[[], dict[str, AccountModel]]) -> RollUp | str:
     ic = identity_center_of(org)
     try:
         if not ic.has_instance:
             return f"No Identity Center instance: ListInstances in {ic.region or '?'} answered none."
-        accounts = {b.account_id: AccountModel(b, org=org) for b in bundles}
-        return roll_up(ic, accounts, org)
+        return roll_up(ic, accounts(), org)
     except MissingEvidence as exc:
         return f"Evidence missing: {exc}. Nothing can be concluded from its absence."
 
@@ -71,23 +78,33 @@ def section_html(evidence_dir: str | Path, org: Any = None, *, heading: str = "h
     return "".join(out)
 
 
-def account_table(evidence_dir: str | Path, account_id: str, org: Any = None) -> pd.DataFrame | str:
-    """The permission sets reaching one account (or why that cannot be told)."""
-    r = build(evidence_dir, org)
+def account_table(view: Any) -> pd.DataFrame | str:
+    """The permission sets reaching the notebook's account (or why that cannot be told). Only this account's
+    model is rolled up, so a notebook's cost does not grow with the number of accounts in the run."""
+    if view.org is None or view.org_bundle is None:
+        return NO_ORG
+    r = _roll_up(view.org, lambda: {view.bundle.account_id: view.model})
     if isinstance(r, str):
         return r
-    return r.reach[r.reach["account_id"] == str(account_id)].reset_index(drop=True)
+    return r.reach[r.reach["account_id"] == str(view.bundle.account_id)].reset_index(drop=True)
 
 
-def show(view: Any) -> None:
-    """Notebook 03: the section for the run this account belongs to (``view`` from :func:`nb.load`)."""
-    from IPython.display import HTML, display
+def show(view: Any, output_dir: str | Path | None = None) -> None:
+    """Notebook 03: the permission sets that reach this account and how many people hold each (the complete
+    table, with how and why, in ``tables/identity_center.csv``); the people x accounts matrix of the whole
+    organization is on the run index, once."""
+    from iamkit.report.nb import note, show_html, show_model_table
 
-    here = account_table(view.evidence_dir, view.bundle.account_id, view.org)
+    here = account_table(view)
     if isinstance(here, str):
-        display(HTML(_note(here, "missing" if here.startswith("Evidence") else "info")))
+        show_html(_note(here, "missing" if here.startswith("Evidence") else "info"))
         return
-    display(HTML("<h3>Permission sets that reach this account</h3>" + (
-        html_table(here, ["permission_set_name", "label", "people", "how", "reason"]) if not here.empty
-        else _note("No Identity Center assignment reaches this account.", "info"))))
-    display(HTML(section_html(view.evidence_dir, view.org, heading="h3")))
+    show_html("<h3>Permission sets that reach this account</h3>")
+    if here.empty:
+        note("No Identity Center assignment reaches this account.")
+    else:
+        show_model_table("permission sets that reach this account", lambda: here,
+                         ["permission_set_name", "label", "people"],
+                         export=(output_dir, "identity_center") if output_dir else None)
+    show_html('<p class="iamkit-reading">Who holds which access in every account (people x accounts) is on the '
+              "run's index page.</p>")

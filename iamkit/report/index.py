@@ -23,11 +23,20 @@ from iamkit.evidence import MANIFEST, atomic_write
 from iamkit.findings import STATUS_ORDER, Finding, Severity, Status
 from iamkit.integrity import SUMS
 from iamkit.report.cards import condition
-from iamkit.report.fmt import resource_name
+from iamkit.report.fmt import ident, resource_name
 from iamkit.report.identity_center import section_html as identity_center_html
 from iamkit.report.ids import anchor, finding_ids
+from iamkit.report.names import run_names
 from iamkit.report.orgcharts import sunburst_html
-from iamkit.report.orgviews import ROOT_CHECKS, external_trust, guardrails, manual_items, org_facts, root_matrix
+from iamkit.report.orgviews import (
+    ROOT_CHECKS,
+    external_trust,
+    guardrail_matrix,
+    guardrails,
+    manual_items,
+    org_facts,
+    root_matrix,
+)
 from iamkit.report.render import TEMPLATES
 from iamkit.report.summary import headline, issue_counts, issues, rating
 
@@ -69,13 +78,14 @@ def _regions(run_dir: Path, run: dict[str, Any]) -> list[str]:
     return sorted(found)
 
 
-def _failing_rows(fails: Sequence[Finding], ids: dict[Any, str], reports: set[str]) -> list[dict[str, Any]]:
+def _failing_rows(fails: Sequence[Finding], ids: dict[Any, str], reports: set[str],
+                  names: dict[str, str]) -> list[dict[str, Any]]:
     rows = []
     for f in sorted(fails, key=lambda f: (f.severity.rank, f.account_id, ids.get(f.key, ""))):
         fid = ids.get(f.key, "")
         link = f"accounts/{f.account_id}/report.html#{anchor(fid)}" if f.account_id in reports and fid else None
         rows.append({"id": fid, "link": link, "severity": f.severity.value, "account_id": f.account_id,
-                     "problem": headline(f), "check_id": f.check_id, "resource": resource_name(f.resource_arn),
+                     "problem": headline(f), "check_id": f.check_id, "resource": resource_name(f.resource_arn, names),
                      "arn": f.resource_arn, "condition": condition(f), "accepted": f.exception is not None})
     return rows
 
@@ -84,6 +94,7 @@ def write_index(run_dir: Path, run: dict[str, Any], findings: Sequence[Finding],
     """The organization roll-up (index.html). Assessment progress ("completed", "in progress") is
     shown apart from the compliance result (the rating): a finished run with failures is never "ok"."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True)
+    env.filters["ident"] = lambda text: Markup(ident(text))  # escaped, wraps only after separators
     run_dir = Path(run_dir)
     facts = org_facts(run_dir)
     by_account: dict[str, list[Finding]] = {}
@@ -107,6 +118,7 @@ def write_index(run_dir: Path, run: dict[str, Any], findings: Sequence[Finding],
             "log": f"accounts/{aid}/log.txt" if (acct_dir / "log.txt").is_file() else None,
         })
     fails = [f for f in findings if f.status == Status.FAIL]
+    names = run_names(run_dir)
     totals = {s.value: sum(1 for f in fails if f.severity == s) for s in Severity}
     ids = finding_ids(findings)
     reports = {a["account_id"] for a in accounts if a["html"]}
@@ -118,14 +130,15 @@ def write_index(run_dir: Path, run: dict[str, Any], findings: Sequence[Finding],
         complete=bool(run.get("complete", run.get("finished_at"))), assessed=assessed,
         total_accounts=facts.active or len(run["accounts"]), regions=_regions(run_dir, run),
         failed=[a for a in run["accounts"] if a["status"] == "failed"], totals=totals, n_fail=len(fails),
-        overall=rating(findings), issues=issue_counts(issues(findings)),
-        failing=_failing_rows(fails, ids, reports), exports=exports,
+        overall=rating(findings), issues=issue_counts(issues(findings, names)),
+        failing=_failing_rows(fails, ids, reports, names), exports=exports,
         css=Markup((TEMPLATES / "report.css").read_text()), js=Markup((TEMPLATES / "report.js").read_text()),
         areas=[(ar, AREA_TITLES[ar]) for ar in AREAS], heat=heat,
         trust=external_trust(findings), root_checks=list(ROOT_CHECKS.values()),
         root=root_matrix(assessed, findings), guard=guardrails(assessed, findings, facts.management_account_id),
+        guard_matrix=guardrail_matrix(assessed, findings),
         manual=[{"account_id": f.account_id, "title": f.title, "detail": f.detail,
-                 "resource": resource_name(f.resource_arn)} for f in manual_items(findings)],
+                 "resource": resource_name(f.resource_arn, names)} for f in manual_items(findings)],
         diff_html=Markup(diff.html()) if diff is not None else None,
         sunburst=Markup(chart) if (chart := sunburst_html(run_dir)) else None, sums=(run_dir / SUMS).is_file(),
         organization=run.get("organization"),

@@ -22,13 +22,24 @@ import plotly.graph_objects as go
 from IPython.display import HTML, display
 
 from iamkit import __version__
+from iamkit.checks import account_model, org_model
 from iamkit.checks.registry import AREA_TITLES, metadata
 from iamkit.errors import EvidenceError
-from iamkit.evidence import Bundle, iso, load_bundles
-from iamkit.findings import Finding, Severity, Status, sort_key
+from iamkit.evidence import (
+    MANIFEST,
+    ORGANIZATION,
+    Bundle,
+    atomic_write,
+    check_integrity,
+    iso,
+    iter_bundle_dirs,
+    load_bundles,
+)
+from iamkit.findings import Finding, Severity, Status, load_json, sort_key
 from iamkit.model import AccountModel, MissingEvidence
 from iamkit.report.assessment import Assessment
 from iamkit.report.charts import TableUnavailable
+from iamkit.report.names import identity_center_names
 from iamkit.report.tables import FINDING_COLUMNS, findings_frame, html_table
 from iamkit.settings import Settings, load_settings
 
@@ -45,16 +56,44 @@ class AccountView:
     org_bundle: Bundle | None = None
     org: Any = None  # OrgModel when the model provides it and the run has organization evidence
     evidence_dir: Path = field(default_factory=Path)
+    #: names of resources whose ARN holds only an id (Identity Center permission sets, users, groups)
+    names: dict[str, str] = field(default_factory=dict)
 
     def area(self, *areas: str) -> list[Finding]:
         return [f for f in self.findings if f.area in areas]
 
 
 def load(evidence_dir: str | Path, account_id: str, parameters_files: Sequence[str] = (),
-         thresholds: dict[str, Any] | None = None) -> AccountView:
+         thresholds: dict[str, Any] | None = None, output_dir: str | Path | None = None, *,
+         whole_run: bool = False) -> AccountView:
     """The account's evidence, model and findings. Empty ``evidence_dir``/``account_id`` (the
     committed parameters cell) fall back to ``IAMKIT_DEFAULT_EVIDENCE``/``IAMKIT_DEFAULT_ACCOUNT``,
-    which ``iamkit lab`` sets to the last demo run."""
+    which ``iamkit lab`` sets to the last demo run.
+
+    In a run (``output_dir`` holds the ``findings.json`` the assessment stage wrote for this account) the
+    findings are read from that file and only this account's bundle and the organization bundle are opened
+    and verified, so a notebook starts in the same time for 5 or 500 accounts and shows exactly the findings
+    of the exports; ``whole_run`` also registers every other account's bundle (unread) on the organization model,
+    for the organization-wide reach graph of notebook 03. Without ``findings.json`` (JupyterLab, or
+    ``thresholds`` overridden) the whole run is assessed again."""
+    evidence_dir, account_id = _defaults(evidence_dir, account_id)
+    settings = load_settings([Path(p) for p in parameters_files], thresholds=thresholds or None)
+    found = Path(output_dir) / "findings.json" if output_dir else None
+    if found is not None and found.is_file() and not thresholds:
+        view = _from_run(Path(evidence_dir), str(account_id), settings, found, whole_run)
+        if view is not None:
+            return view
+    bundles, org = load_bundles([Path(evidence_dir)], allow_modified=settings.allow_modified_evidence)
+    matches = [b for b in bundles if b.account_id == str(account_id)]
+    if not matches:
+        raise ValueError(f"no evidence for account {account_id} in {evidence_dir}")
+    bundle = matches[0]
+    run = Assessment.build(bundles, org, settings)
+    return AccountView(bundle, run.model(bundle), settings, run.findings(bundle),
+                       org_bundle=org, org=run.org, evidence_dir=Path(evidence_dir), names=identity_center_names(org))
+
+
+def _defaults(evidence_dir: str | Path, account_id: str) -> tuple[str | Path, str]:
     import os
 
     from iamkit.report.lab import demo_defaults
@@ -66,16 +105,35 @@ def load(evidence_dir: str | Path, account_id: str, parameters_files: Sequence[s
     if not evidence_dir or not account_id:
         raise ValueError("set evidence_dir and account_id in the parameters cell (or start with 'iamkit lab' "
                          "after 'make demo')")
-    settings = load_settings([Path(p) for p in parameters_files],
-                             thresholds=thresholds or None)
-    bundles, org = load_bundles([Path(evidence_dir)], allow_modified=settings.allow_modified_evidence)
-    matches = [b for b in bundles if b.account_id == str(account_id)]
-    if not matches:
-        raise ValueError(f"no evidence for account {account_id} in {evidence_dir}")
-    bundle = matches[0]
-    run = Assessment.build(bundles, org, settings)
-    return AccountView(bundle, run.model(bundle), settings, run.findings(bundle),
-                       org_bundle=org, org=run.org, evidence_dir=Path(evidence_dir))
+    return evidence_dir, account_id
+
+
+def _from_run(evidence_dir: Path, account_id: str, settings: Settings, found: Path,
+              whole_run: bool) -> AccountView | None:
+    """The view from the assessment stage's ``findings.json``: this account's bundle and the organization bundle
+    verified; with ``whole_run`` the other accounts' bundles registered unread on the organization model (the
+    organization-wide reach graph of notebook 03 reads them, each file checked against its manifest as it is
+    read). None when the run's layout or the file does not match this evidence (then :func:`load` assesses
+    everything again)."""
+    allow = settings.allow_modified_evidence
+    here = evidence_dir / account_id
+    if not (here / MANIFEST).is_file():
+        return None
+    bundle = check_integrity(Bundle(here, allow_modified=allow))
+    findings = load_json(found)
+    if any(f.account_id != account_id or f.observed_at != bundle.collected_at for f in findings):
+        return None  # written for other evidence (e.g. re-collected since): assess again
+    org_dir = evidence_dir / ORGANIZATION
+    org_bundle = check_integrity(Bundle(org_dir, allow_modified=allow)) if (org_dir / MANIFEST).is_file() else None
+    org = org_model(org_bundle, [bundle])
+    if org is not None and whole_run:
+        for d in iter_bundle_dirs([evidence_dir]):
+            other = Bundle(d, allow_modified=allow)
+            if other.scope != ORGANIZATION:
+                org.account_bundles.setdefault(other.account_id, other)
+    return AccountView(bundle, account_model(bundle, settings, org), settings, sorted(findings, key=sort_key),
+                       org_bundle=org_bundle, org=org, evidence_dir=evidence_dir,
+                       names=identity_center_names(org_bundle))
 
 
 def show_html(markup: str) -> None:
@@ -162,9 +220,23 @@ def show_chart(title: str, build: Callable[[str], go.Figure], reading: str) -> N
     show_figure(fig, reading)
 
 
-def show_model_table(what: str, build: Callable[[], pd.DataFrame], columns: Sequence[str] | None = None) -> None:
-    """A complete table built from the model (e.g. the trust relationships), or an
-    "Evidence missing" note."""
+#: rows a section table shows before it refers to its CSV (the report's page budget; the cards hold the detail)
+SECTION_ROWS = 8
+
+
+def export_table(df: pd.DataFrame, output_dir: str | Path, name: str) -> Path:
+    """The complete table as ``<output_dir>/tables/<name>.csv`` (every column, every row), atomically."""
+    path = Path(output_dir) / "tables" / f"{name}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, df.to_csv(index=False).encode())
+    return path
+
+
+def show_model_table(what: str, build: Callable[[], pd.DataFrame], columns: Sequence[str] | None = None, *,
+                     limit: int | None = None, export: tuple[str | Path, str] | None = None) -> None:
+    """A table built from the model (e.g. the trust relationships), or an "Evidence missing" note.
+    ``export=(output_dir, name)`` writes the complete table (all columns) to ``tables/<name>.csv`` beside the
+    report; ``limit`` shows only the first rows and says how many more the CSV holds."""
     try:
         df = build()
     except UNAVAILABLE as exc:
@@ -173,8 +245,24 @@ def show_model_table(what: str, build: Callable[[], pd.DataFrame], columns: Sequ
     if df is None or len(df) == 0:
         show_html(f"<p><em>No {html.escape(what)} in the evidence.</em></p>")
         return
+    where = ""
+    if export is not None:
+        path = export_table(df, *export)
+        rel = f"tables/{path.name}"
+        where = f' in <a href="{html.escape(rel)}">{html.escape(rel)}</a>'
     cols = [c for c in (columns or df.columns) if c in df.columns]
-    show_html(html_table(df, cols))
+    shown = df if limit is None else df.head(limit)
+    more = len(df) - len(shown)
+    if shown.empty:  # limit=0: the section refers to the CSV only (the cards and the checks table say the rest)
+        show_html(f'<p class="iamkit-reading">The {len(df)} {html.escape(what)}, every column{where}.</p>')
+        return
+    tail = ""
+    if more:
+        tail = (f'<p class="iamkit-reading">{more} more row{"s" * (more != 1)} of the {len(df)} '
+                f"{html.escape(what)}{where or ' (not shown)'}.</p>")
+    elif where:
+        tail = f'<p class="iamkit-reading">Every column of this table{where}.</p>'
+    show_html(html_table(shown, cols, compact=True) + tail)
 
 
 def area_title(area: str) -> str:

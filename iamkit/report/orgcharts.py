@@ -3,6 +3,7 @@ guardrails in effect; the management account marked exempt, since SCPs never app
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -13,14 +14,26 @@ from iamkit.report.charts import OKABE_ITO, _empty, _layout, table
 SCALE = [[0, OKABE_ITO["vermillion"]], [0.34, OKABE_ITO["yellow"]], [1, OKABE_ITO["green"]]]
 
 
-def guardrail_sunburst(org: Any, title: str, *, full_access: str = "FullAWSAccess",
-                       management_account_id: str = "") -> go.Figure:
-    """The OU tree (root -> OUs -> accounts) coloured by how many SCPs other than FullAWSAccess are
-    in effect at each node (inherited from the root and every parent OU)."""
-    ous = table(org, "ous")
-    accounts = table(org, "accounts")
-    policies = table(org, "policies")
-    targets = table(org, "targets")
+@dataclass
+class _Tree:
+    """The OU tree and the guardrail SCPs attached directly to each node (root, OU or account)."""
+
+    names: dict[str, str]  # OU (and root) id -> name
+    paths: dict[str, str]  # OU path -> id
+    parent: dict[str, str | None]
+    direct: dict[str, set[str]]
+
+    def effective(self, node: str | None) -> set[str]:
+        """The guardrail SCPs in effect at ``node``: its own and every ancestor's."""
+        out: set[str] = set()
+        while node:
+            out |= self.direct.get(node, set())
+            node = self.parent.get(node)
+        return out
+
+
+def _tree(org: Any, full_access: str) -> _Tree:
+    ous, policies, targets = table(org, "ous"), table(org, "policies"), table(org, "targets")
     scps = policies[policies["type"] == "SERVICE_CONTROL_POLICY"]
     guard_ids = set(scps[scps["name"] != full_access]["id"].astype(str))
     direct: dict[str, set[str]] = {}
@@ -35,39 +48,39 @@ def guardrail_sunburst(org: Any, title: str, *, full_access: str = "FullAWSAcces
     if root and root not in names:  # OrgModel.ous lists the OUs only: the root is the tree's first node
         names = {root: "Root", **names}
         parent[root] = None
-    ids, labels, parents, values, colors, hover = [], [], [], [], [], []
+    return _Tree(names, paths, parent, direct)
 
-    def effective(node: str | None) -> set[str]:
-        out: set[str] = set()
-        while node:
-            out |= direct.get(node, set())
-            node = parent.get(node)
-        return out
 
-    for oid in names:
-        ids.append(oid)
-        labels.append(names[oid] if parent.get(oid) else f"organization root ({oid})")
-        parents.append(parent.get(oid) or "")
-        eff = effective(oid)
-        values.append(0)
-        colors.append(len(eff))
-        hover.append(f"{names[oid]}: {len(eff)} guardrail SCP(s) in effect")
+#: one sunburst node: id, label, parent, value, colour (guardrails in effect), hover text
+Node = tuple[str, str, str, int, int, str]
+
+
+def _nodes(t: _Tree, accounts: pd.DataFrame, management_account_id: str) -> list[Node]:
+    out: list[Node] = []
+    for oid, name in t.names.items():
+        n = len(t.effective(oid))
+        out.append((oid, name if t.parent.get(oid) else f"organization root ({oid})", t.parent.get(oid) or "", 0, n,
+                    f"{name}: {n} guardrail SCP(s) in effect"))
     for rec in accounts.itertuples(index=False):
-        aid = str(rec.id)
-        par = _account_parent(rec, paths, names)
-        parent[aid] = par
-        eff = effective(par) | direct.get(aid, set())
-        ids.append(aid)
-        labels.append(f"{rec.name} ({aid})" + ("<br>management: exempt" if aid == management_account_id else ""))
-        parents.append(par or "")
-        values.append(1)
-        colors.append(len(eff))
-        hover.append(f"{rec.name} {aid}: " + ("management account, SCPs never apply" if aid == management_account_id
-                                              else f"{len(eff)} guardrail SCP(s) in effect"))
+        aid, mgmt = str(rec.id), str(rec.id) == management_account_id
+        par = _account_parent(rec, t.paths, t.names)
+        n = len(t.effective(par) | t.direct.get(aid, set()))
+        out.append((aid, f"{rec.name} ({aid})" + ("<br>management: exempt" if mgmt else ""), par or "", 1, n,
+                    f"{rec.name} {aid}: " + ("management account, SCPs never apply" if mgmt
+                                             else f"{n} guardrail SCP(s) in effect")))
+    return out
+
+
+def guardrail_sunburst(org: Any, title: str, *, full_access: str = "FullAWSAccess",
+                       management_account_id: str = "") -> go.Figure:
+    """The OU tree (root -> OUs -> accounts) coloured by how many SCPs other than FullAWSAccess are
+    in effect at each node (inherited from the root and every parent OU)."""
+    nodes = _nodes(_tree(org, full_access), table(org, "accounts"), management_account_id)
     fig = go.Figure()
-    if not ids:
+    if not nodes:
         _empty(fig, "The organization evidence lists no OUs or accounts")
         return _layout(fig, title, height=260)
+    ids, labels, parents, values, colors, hover = (list(col) for col in zip(*nodes, strict=True))
     fig.add_sunburst(ids=ids, labels=labels, parents=parents, values=values, branchvalues="remainder",
                      marker={"colors": colors, "colorscale": SCALE,
                              "cmin": 0, "cmax": max(3, max(colors)), "showscale": True,

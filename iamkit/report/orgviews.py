@@ -90,5 +90,20 @@ def guardrails(accounts: Sequence[str], findings: Sequence[Finding], mgmt: str) 
     return list(out.values())
 
 
+GUARDRAIL_PREFIX = "org.scp.guardrail."
+
+
+def guardrail_matrix(accounts: Sequence[str], findings: Sequence[Finding]) -> tuple[list[str], list[dict[str, Any]]]:
+    """Accounts x evaluated guardrails (``org.scp.guardrail.<name>`` results): the guardrail names and, per
+    account, the status of each ("" when the account has no result for it)."""
+    names = sorted({f.check_id.removeprefix(GUARDRAIL_PREFIX) for f in findings
+                    if f.check_id.startswith(GUARDRAIL_PREFIX)})
+    cells: dict[str, dict[str, str]] = {a: {} for a in accounts}
+    for f in findings:
+        if f.check_id.startswith(GUARDRAIL_PREFIX) and f.account_id in cells:
+            cells[f.account_id][f.check_id.removeprefix(GUARDRAIL_PREFIX)] = f.status.value
+    return names, [{"account_id": a, "cells": [cells[a].get(n, "") for n in names]} for a in accounts]
+
+
 def manual_items(findings: Sequence[Finding]) -> list[Finding]:
     return [f for f in findings if f.status == Status.MANUAL]

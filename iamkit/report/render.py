@@ -38,27 +38,9 @@ from iamkit import __version__
 from iamkit.errors import RenderError
 from iamkit.evidence import atomic_write, iso
 from iamkit.report import browser, kernels
+from iamkit.report.areas import AREAS, Area  # noqa: F401  (re-exported: render.AREAS)
 
 TEMPLATES = Path(str(resources.files("iamkit.report").joinpath("templates")))
-
-
-@dataclass(frozen=True)
-class Area:
-    notebook: str  # file stem in notebooks/
-    title: str
-
-
-#: the report's sections, in order; each is one notebook executed in its own kernel
-AREAS: tuple[Area, ...] = (
-    Area("00_summary", "Executive summary"),
-    Area("01_mfa", "Multi-factor authentication and password policy"),
-    Area("02_credential_rotation", "Credential rotation"),
-    Area("03_cross_account", "Cross-account access"),
-    Area("04_scp_coverage", "Organization guardrails (SCPs)"),
-    Area("05_root_usage", "Root user usage and protection"),
-    Area("06_least_privilege", "Least privilege"),
-    Area("07_appendix", "Appendices"),
-)
 
 
 def notebooks_dir() -> Path:

@@ -153,40 +153,46 @@ def _row(k: str, v: str, raw: bool = False) -> str:
     return f"<tr><th>{html.escape(k)}</th><td>{v if raw else html.escape(v)}</td></tr>"
 
 
-def cover(view: Any, output_dir: Path | None, areas: list[tuple[str, str]]) -> str:
-    """The cover + scope page (HTML) with the page style; ``areas`` = [(anchor, title)] for the contents."""
-    b, s = view.bundle, view.settings
-    org = view.org
-    org_id = (org.organization_id if org is not None else "") or "not part of an organization (or not collected)"
-    acct = None
-    if org is not None:
-        try:
-            rows = org.accounts[org.accounts["id"] == b.account_id]
-            acct = rows.iloc[0].to_dict() if len(rows) else None
-        except Exception:  # noqa: BLE001  organization evidence missing: the cover says "unknown"
-            acct = None
-    alias = alias_of(b)
-    run = run_info(output_dir)
-    assessed = run.get("started_at") or datetime.now(UTC).isoformat()
-    ident_ = collection_identity(view)
+def _org_account(org: Any, account_id: str) -> dict[str, Any] | None:
+    """The account's row of the organization's accounts table (name, OU path), or None."""
+    if org is None:
+        return None
+    try:
+        rows = org.accounts[org.accounts["id"] == account_id]
+    except Exception:  # noqa: BLE001  organization evidence missing: the cover says "unknown"
+        return None
+    return rows.iloc[0].to_dict() if len(rows) else None
+
+
+def _register_text(settings: Any, observed: datetime) -> str:
+    reg = register(settings, observed)
+    if not reg["supplied"]:
+        return "none supplied"
+    return (f"{reg['path']} (sha256 {reg['sha256'][:16]}…), {reg['entries']} entries, {len(reg['expired'])} expired"
+            + (": " + "; ".join(reg["expired"]) if reg["expired"] else ""))
+
+
+def _criteria(s: Any) -> str:
     t = s.thresholds
-    label = alias or (acct or {}).get("name") or b.account_id
-    date = when(assessed, time=False)
-    marking = s.report.classification
-    style = page_style(f"{org_id if org is not None else 'IAM assessment'} · {label} ({b.account_id})",
-                       f"{date} · {marking}", f"iamkit {__version__} IAM security assessment")
+    return (f"access keys rotated within {days(t.access_key_max_age_days)}; credentials unused for at most "
+            f"{days(t.unused_credentials_days)}; passwords at least {t.password_min_length} characters, "
+            f"{t.password_reuse_prevention} remembered, expiring within {days(t.password_max_age_days)}; root use "
+            f"window {days(t.root_usage_window_days)}; trusted accounts: {', '.join(s.trusted_account_ids) or 'none'}")
+
+
+def _scope_rows(view: Any, acct: dict[str, Any] | None, alias: str | None, run: dict[str, Any], assessed: str) -> str:
+    """The scope table's rows (HTML)."""
+    b, s, org = view.bundle, view.settings, view.org
+    org_id = (org.organization_id if org is not None else "") or "not part of an organization (or not collected)"
+    ident_ = collection_identity(view)
     manifests = [("account", b.path / "manifest.json")]
     if view.org_bundle is not None:
         manifests.append(("organization", view.org_bundle.path / "manifest.json"))
     mani = "<br>".join(f"{k}: {ident(file_sha256(p) or 'missing')}" for k, p in manifests)
     counts = Counter(f.status.value for f in view.findings)
-    reg = register(s, b.collected_at)
-    reg_text = ("none supplied" if not reg["supplied"] else
-                f"{reg['path']} (sha256 {reg['sha256'][:16]}…), {reg['entries']} entries, "
-                f"{len(reg['expired'])} expired" + (": " + "; ".join(reg["expired"]) if reg["expired"] else ""))
-    rows = [
-        _row("Organization", org_id + (f" (management account {org.management_account_id})" if org is not None
-                                       and org.management_account_id else "")),
+    mgmt = org.management_account_id if org is not None else ""
+    return "".join([
+        _row("Organization", org_id + (f" (management account {mgmt})" if mgmt else "")),
         _row("Account", f"{b.account_id}" + (f", alias {alias}" if alias else "")
              + (f", name {acct['name']}" if acct and acct.get("name") else "")),
         _row("OU path", str((acct or {}).get("ou_path") or "unknown")),
@@ -194,30 +200,42 @@ def cover(view: Any, output_dir: Path | None, areas: list[tuple[str, str]]) -> s
         _row("Evidence describes", f"the account as of {when(b.collected_at)} (collection time; every age in "
              "this report is measured from it)"),
         _row("Regions covered", ", ".join(b.manifest.get("regions") or []) or "none recorded"),
-        _row("CloudTrail look-back", f"{days(t.root_usage_window_days)} of CloudTrail event history "
+        _row("CloudTrail look-back", f"{days(s.thresholds.root_usage_window_days)} of CloudTrail event history "
              "(LookupEvents keeps 90 days)"),
         _row("Population", principals_tested(view)),
-        _row("Criteria", f"access keys rotated within {days(t.access_key_max_age_days)}; credentials unused "
-             f"for at most {days(t.unused_credentials_days)}; passwords at least {t.password_min_length} "
-             f"characters, {t.password_reuse_prevention} remembered, expiring within "
-             f"{days(t.password_max_age_days)}; root use window {days(t.root_usage_window_days)}; "
-             f"trusted accounts: {', '.join(s.trusted_account_ids) or 'none'}"),
+        _row("Criteria", _criteria(s)),
         _row("Frameworks", FRAMEWORKS),
         _row("Collected by", f"{ident(ident_.arn)}<br>{html.escape(ident_.text)}", raw=True),
         _row("Results", f"{sum(counts.values())} results: {counts['FAIL']} failing, {counts['ERROR']} not "
              f"evaluable, {counts['MANUAL']} manual, {counts['PASS']} passing, {counts['NOT_APPLICABLE']} "
              "not applicable"),
-        _row("Accepted-risk register", reg_text),
+        _row("Accepted-risk register", _register_text(s, b.collected_at)),
         _row("Evidence manifests (sha256)", mani, raw=True),
         _row("Prepared by", s.report.prepared_by or "not stated (parameters: report.prepared_by)"),
         _row("Reviewed by", s.report.reviewed_by or "not stated (parameters: report.reviewed_by)"),
         _row("Report", f"iamkit {__version__}, run {run.get('run_id', 'unknown')}"),
-    ]
+    ])
+
+
+def cover(view: Any, output_dir: Path | None, areas: list[tuple[str, str]]) -> str:
+    """The cover + scope page (HTML) with the page style; ``areas`` = [(anchor, title)] for the contents."""
+    b, org = view.bundle, view.org
+    acct = _org_account(org, b.account_id)
+    alias = alias_of(b)
+    run = run_info(output_dir)
+    assessed = run.get("started_at") or datetime.now(UTC).isoformat()
+    label = alias or (acct or {}).get("name") or b.account_id
+    date = when(assessed, time=False)
+    marking = view.settings.report.classification
+    org_label = (org.organization_id if org is not None else "") or "not part of an organization (or not collected)"
+    style = page_style(f"{org_label if org is not None else 'IAM assessment'} · {label} ({b.account_id})",
+                       f"{date} · {marking}", f"iamkit {__version__} IAM security assessment")
     limits = limitations(view.findings, view.bundle.errors) or ["none: every check could be evaluated"]
     lim = "".join(f"<li>{html.escape(x)}</li>" for x in limits)
     toc = "".join(f'<li><a href="#{html.escape(a)}">{html.escape(t_)}</a></li>' for a, t_ in areas)
     return (f'{style}<div class="iamkit-coverpage"><div class="marking">{html.escape(marking)}</div>'
             f"<h1>IAM security assessment</h1><p class=\"subtitle\">{html.escape(label)} ({b.account_id})"
-            f" · {html.escape(date)}</p><h2>Scope</h2><table class=\"iamkit-meta scope\">{''.join(rows)}</table>"
+            f" · {html.escape(date)}</p><h2>Scope</h2><table class=\"iamkit-meta scope\">"
+            f"{_scope_rows(view, acct, alias, run, assessed)}</table>"
             f'<h2>Limitations</h2><ul class="limits">{lim}</ul>'
             f'<nav class="iamkit-toc"><h2>Contents</h2><ol>{toc}</ol></nav></div>')

@@ -9,11 +9,11 @@ from pathlib import Path
 
 from iamkit.findings import Status
 from iamkit.report import appendix, cards, scope, summary
+from iamkit.report.areas import AREAS
 from iamkit.report.fmt import resource_name
 from iamkit.report.ids import finding_ids
 from iamkit.report.nb import AccountView, show_html
 from iamkit.report.remediation import Context
-from iamkit.report.render import AREAS
 
 #: (anchor, title) of the report's sections, for the contents on the cover (render.combine makes the anchors)
 CONTENTS = [(f"area-{a.notebook}", a.title) for a in AREAS]
@@ -40,7 +40,7 @@ def show_cover(view: AccountView, output_dir: str | Path | None = None) -> None:
 def show_executive_summary(view: AccountView, baseline: str | Path | None = None) -> None:
     fs = view.findings
     r = summary.rating(fs)
-    items = summary.issues(fs)
+    items = summary.issues(fs, view.names)
     counts = summary.issue_counts(items)
     top = [i for i in items if not i.accepted][:5]
     lis = "".join(f'<li><span class="iamkit-sev sev-{i.severity.value}">{i.severity.value}</span> '
@@ -80,19 +80,41 @@ def show_area(view: AccountView, areas: Sequence[str], output_dir: str | Path | 
     show_html("<h2>Checks of this area</h2>" + appendix.area_counts(fs, areas))
     fails = [f for f in fs if f.status == Status.FAIL]
     body = cards.cards(fails, ids, context(view), evidence_dir=view.evidence_dir.resolve(),
-                       report_dir=Path(output_dir) if output_dir else None)
+                       report_dir=Path(output_dir) if output_dir else None, names=view.names)
     show_html(f"<h2>Failing findings ({len(fails)})</h2>" + (body or "<p>No failing finding in this area.</p>"))
     other = [f for f in fs if f.status in (Status.ERROR, Status.MANUAL)]
     if other:
         show_html("<h3>Not evaluated or for manual confirmation</h3><ul class=\"open-items\">" + "".join(
             f"<li><strong>{f.status.value}</strong> {html.escape(f.title)} "
-            f"({html.escape(resource_name(f.resource_arn))})"
+            f"({html.escape(resource_name(f.resource_arn, view.names))})"
             f": {html.escape(f.detail)}</li>" for f in other) + "</ul>")
 
 
 def show_results_appendix(view: AccountView) -> None:
-    show_html(appendix.results_table(view.findings, finding_ids(view.findings)))
+    show_html(appendix.results_table(view.findings, finding_ids(view.findings), view.names))
 
 
 def show_compliance_appendix(view: AccountView) -> None:
     show_html(appendix.compliance_tables(view.findings))
+
+
+REACH_TITLE = "Reach from outside to the roles of this account"
+
+
+def show_reach_graph(view: AccountView) -> None:
+    """The reach graph when it shows what the trust graph cannot: a chain of role assumptions from outside the
+    account to an admin-equivalent role. Otherwise one sentence (the direct trust is in the trust graph)."""
+    from iamkit.report import leastpriv
+    from iamkit.report.nb import UNAVAILABLE, missing, note, show_figure
+
+    try:
+        fig = leastpriv.reach_graph(view, REACH_TITLE)
+    except UNAVAILABLE as exc:
+        missing(f"chart '{REACH_TITLE}'", exc)
+        return
+    if not any(trace.name == "chain" for trace in fig.data):
+        note("No chain of role assumptions leads from outside this account to one of its roles: who can assume "
+             "each role directly is in the trust graph above.")
+        return
+    show_figure(fig, "Left: principals outside the account; lines follow trust and role assumptions to the right; "
+                "red diamonds are admin-equivalent roles, so a red path ending in one is a takeover route.")

@@ -9,7 +9,7 @@ hardware MFA"; the four password-policy settings are one policy to change).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from iamkit.checks.registry import metadata
@@ -60,10 +60,12 @@ class Issue:
     headline: str
     severity: Severity
     findings: list[Finding] = field(default_factory=list)
+    #: resource names for ARNs that hold only an id (:mod:`iamkit.report.names`)
+    names: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def resources(self) -> list[str]:
-        return list(dict.fromkeys(subject(f) for f in self.findings))
+        return list(dict.fromkeys(subject(f, self.names) for f in self.findings))
 
     @property
     def accepted(self) -> bool:
@@ -75,11 +77,11 @@ class Issue:
         return f"{self.headline}: {shown}." if shown else f"{self.headline}."
 
 
-def subject(f: Finding) -> str:
+def subject(f: Finding, names: Mapping[str, str] | None = None) -> str:
     """The resource by name; an account-level finding (root ARN, not a root-user check) names the account."""
     if f.resource_arn.endswith(":root") and ".root." not in f.check_id:
         return f"account {f.resource_arn.split(':')[4] or f.account_id}"
-    return resource_name(f.resource_arn)
+    return resource_name(f.resource_arn, names)
 
 
 def headline(f: Finding) -> str:
@@ -89,14 +91,14 @@ def headline(f: Finding) -> str:
     return MERGED[key][1] if key in MERGED else PROBLEM.get(f.check_id) or (meta.title if meta else f.title)
 
 
-def issues(findings: Iterable[Finding]) -> list[Issue]:
+def issues(findings: Iterable[Finding], names: Mapping[str, str] | None = None) -> list[Issue]:
     """Distinct issues of the FAIL findings, worst first (severity, then number of resources)."""
     out: dict[str, Issue] = {}
     for f in findings:
         if f.status != Status.FAIL:
             continue
         key = _ISSUE_OF.get(f.check_id, f.check_id)
-        issue = out.setdefault(key, Issue(key, headline(f), f.severity))
+        issue = out.setdefault(key, Issue(key, headline(f), f.severity, names=names or {}))
         if f.severity.rank < issue.severity.rank:
             issue.severity = f.severity
         issue.findings.append(f)

@@ -32,8 +32,9 @@ def _cell(col: str, value: Any) -> str:
     return ident(value)
 
 
-def html_table(df: pd.DataFrame, columns: Sequence[str] | None = None, *, caption: str | None = None) -> str:
-    """A complete, escaped, sortable (in HTML) table of ``df``."""
+def html_table(df: pd.DataFrame, columns: Sequence[str] | None = None, *, caption: str | None = None,
+               compact: bool = False) -> str:
+    """A complete, escaped, sortable (in HTML) table of ``df`` (``compact``: the small print of section tables)."""
     cols = list(columns or df.columns)
     head = "".join(f'<th class="c-{html.escape(c)}">{html.escape(c.replace("_", " "))}</th>' for c in cols)
     rows = []
@@ -41,7 +42,8 @@ def html_table(df: pd.DataFrame, columns: Sequence[str] | None = None, *, captio
         rows.append("<tr>" + "".join(f'<td class="c-{html.escape(c)}">{_cell(c, v)}</td>'
                                      for c, v in zip(cols, rec, strict=True)) + "</tr>")
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-    return (f'<table class="iamkit-table">{cap}<thead><tr>{head}</tr></thead>'
+    cls = "iamkit-table compact" if compact else "iamkit-table"
+    return (f'<table class="{cls}">{cap}<thead><tr>{head}</tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table>")
 
 

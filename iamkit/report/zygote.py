@@ -27,7 +27,10 @@ def _preload() -> None:
     import plotly.io  # noqa: F401
 
     import iamkit.report.charts  # noqa: F401
+    import iamkit.report.identity_center  # noqa: F401
+    import iamkit.report.leastpriv  # noqa: F401
     import iamkit.report.nb  # noqa: F401
+    import iamkit.report.sections  # noqa: F401  (every notebook's first import)
 
     _warm()
 

@@ -204,18 +204,103 @@ def ids_of(run: Path) -> dict[tuple, str]:
 
 
 def test_pdf_page_counts_and_prod_body_bounded(demo_run):
+    from iamkit.report.toc import page_counts
+
     for a in accounts(demo_run):
-        pages, text = pdf_text(demo_run / "accounts" / a["account_id"] / "report.pdf")
-        body = [i for i, p in enumerate(text.split("Page ")) if "A. All results" in p]
-        print(f"PDF pages {a['account_id']}: {pages}")
+        pdf = demo_run / "accounts" / a["account_id"] / "report.pdf"
+        pages, text = pdf_text(pdf)
+        print(f"PDF pages {a['account_id']}: {pages} (body before the appendices: {page_counts(pdf)[1]})")
         assert f"Page 1 of {pages}" in text  # page x of y on every page
+        assert page_counts(pdf)[0] == pages
     reader = PdfReader(demo_run / "accounts" / "345678901234" / "report.pdf")
     first_appendix = next(i for i, p in enumerate(reader.pages) if "A. All results" in p.extract_text())
     print(f"prod body pages before the appendices: {first_appendix}")
-    # Issue 10 targets 12 body pages; it was met (12) before the Identity Center, guardrail and reach sections
-    # were merged, which brought prod to 28. Until the report is tightened again (issue 10 stays open), this
-    # bound only stops it from growing further.
-    assert first_appendix <= 30 and body
+    assert first_appendix <= 12  # issue 10: the prod account's body in at most 12 pages
+    assert page_counts(demo_run / "accounts" / "345678901234" / "report.pdf")[1] == first_appendix
+
+
+def test_contents_give_the_page_of_every_section(demo_run):
+    """The contents on the cover carry page numbers (two-pass print), each the page where its section begins."""
+    from iamkit.report.toc import heading_pages
+
+    for a in accounts(demo_run):
+        pdf = demo_run / "accounts" / a["account_id"] / "report.pdf"
+        cover = re.sub(r"\s+", " ", PdfReader(pdf).pages[0].extract_text())
+        contents = cover.split("Contents", 1)[1]
+        pages = heading_pages(pdf, [area.title for area in AREAS])
+        assert all(pages) and pages == sorted(pages), pages
+        for area, page in zip(AREAS, pages, strict=True):
+            m = re.search(re.escape(area.title).replace(r"\ ", r"\s*") + r"\s*p\.\s*(\d+)", contents)
+            assert m and int(m.group(1)) == page, (a["account_id"], area.title, page, contents)
+
+
+def test_section_tables_export_every_row_to_csv(demo_run):
+    tables = demo_run / "accounts" / "345678901234" / "tables"
+    assert {p.name for p in tables.glob("*.csv")} >= {"guardrails.csv", "reach.csv", "unused_roles.csv",
+                                                       "identity_center.csv"}
+    html = (demo_run / "accounts" / "345678901234" / "report.html").read_text()
+    assert 'href="tables/guardrails.csv"' in html
+    import pandas as pd
+
+    assert "why" in pd.read_csv(tables / "guardrails.csv").columns  # the reasons live in the CSV, not the PDF
+
+
+def test_identity_center_resources_are_named_in_the_index_and_the_cards(demo_run):
+    findings = [f for f in failing(demo_run) if ":permissionSet/" in f["resource_arn"]]
+    assert findings
+    index = (demo_run / "index.html").read_text().replace("<wbr>", "")
+    ps_names = {p["PermissionSet"]["PermissionSetArn"]: p["PermissionSet"]["Name"] for p in json.loads(
+        (demo_run / "evidence/organization/identity_center/permission_sets.json").read_text())["PermissionSets"]}
+    for f in findings:
+        name = ps_names[f["resource_arn"]]
+        assert f"<td>permission set {name}<br><small>{f['resource_arn']}</small>" in index, f["resource_arn"]
+        html = (demo_run / "accounts" / f["account_id"] / "report.html").read_text().replace("<wbr>", "")
+        assert f"<strong>permission set {name}</strong>" in html
+
+
+def test_index_findings_table_fits_a_1300px_window(demo_run):
+    from playwright.sync_api import sync_playwright
+
+    from iamkit.report.browser import LAUNCH_ARGS, chromium
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium(), args=LAUNCH_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1300, "height": 900})
+            page.goto((demo_run / "index.html").as_uri())
+            right, width = page.evaluate("() => [document.querySelector('#failing').getBoundingClientRect().right, "
+                                         "document.documentElement.clientWidth]")
+            overflow = page.evaluate("() => Array.from(document.querySelectorAll('#failing td'))"
+                                     ".filter(td => td.scrollWidth > td.clientWidth + 1).length")
+        finally:
+            browser.close()
+    assert right <= width and overflow == 0, (right, width, overflow)
+
+
+def test_notebook_load_from_the_run_equals_a_full_assessment(demo_run, tmp_path):
+    """nb.load in a run reads the assessment stage's findings.json and opens two bundles; in JupyterLab it
+    assesses the whole run again: both give the same findings, and a findings.json that belongs to other
+    evidence is not used."""
+    import shutil
+
+    from iamkit.findings import load_json, to_records, write_json
+    from iamkit.report import nb
+
+    aid = "345678901234"
+    params = [str(demo_run / "parameters.resolved.yaml")]
+    full = nb.load(demo_run / "evidence", aid, params, {}, None)
+    fast = nb.load(demo_run / "evidence", aid, params, {}, demo_run / "accounts" / aid, whole_run=True)
+    assert to_records(fast.findings) == to_records(full.findings)
+    assert set(fast.org.account_bundles) == set(full.org.account_bundles)  # the reach graph sees every account
+    alone = nb.load(demo_run / "evidence", aid, params, {}, demo_run / "accounts" / aid)
+    assert set(alone.org.account_bundles) == {aid}
+    assert fast.names == full.names and any(v.startswith("permission set ") for v in fast.names.values())
+    stale = load_json(demo_run / "accounts" / aid / "findings.json")
+    older = [f.model_copy(update={"observed_at": f.observed_at.replace(year=2020), "detail": "stale"}) for f in stale]
+    write_json(older, tmp_path / "findings.json")
+    again = nb.load(demo_run / "evidence", aid, params, {}, tmp_path)
+    assert to_records(again.findings) == to_records(full.findings)
+    shutil.rmtree(tmp_path)
 
 
 def test_pdf_text_has_no_backtick_no_placeholder_and_no_broken_identifier(demo_run):

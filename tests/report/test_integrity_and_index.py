@@ -87,3 +87,14 @@ def test_index_shows_in_progress_while_the_run_is_not_complete(tmp_path):
            "accounts": [{"account_id": ACCT, "name": "prod", "status": "pending"}]}
     page = write_index(tmp_path, run, []).read_text()
     assert "Assessment in progress" in page
+
+
+def test_section_tables_are_deliverables_in_sha256sums(tmp_path, make_bundle):
+    run = _run_folder(tmp_path, make_bundle)
+    tables = run / "accounts" / ACCT / "tables"
+    tables.mkdir()
+    (tables / "guardrails.csv").write_text("guardrail,status,why\nx,PASS,denied\n")
+    write_sums(run)
+    assert f"accounts/{ACCT}/tables/guardrails.csv" in (run / SUMS).read_text()
+    (tables / "guardrails.csv").write_text("guardrail,status,why\nx,FAIL,edited\n")
+    assert f"changed: accounts/{ACCT}/tables/guardrails.csv" in verify(run)
