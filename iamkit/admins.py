@@ -16,8 +16,6 @@ This is the notion :mod:`iamkit.principals` (escalation) uses too.
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -28,11 +26,11 @@ import orjson
 
 from iamkit.authz import EvidenceIndex, request_from_evidence
 from iamkit.errors import EvidenceError
-from iamkit.evidence import Bundle
 from iamkit.policy.document import PolicyError, parse_policy
 from iamkit.policy.engine import Decision, Request, decide
 from iamkit.policy.escalation import ADMIN_PROBES
 from iamkit.policy.intake import request_from_mapping
+from iamkit.reads import Memo
 
 __all__ = ["AdminVerdict", "Asker", "admin_verdicts", "policy_grants_admin"]
 
@@ -148,20 +146,13 @@ def _compute(index: EvidenceIndex, account_id: str) -> dict[str, AdminVerdict]:
     return out
 
 
-_CACHE: weakref.WeakKeyDictionary[Bundle, dict[str, AdminVerdict]] = weakref.WeakKeyDictionary()
-_LOCK = threading.Lock()
+_VERDICTS = Memo()
 
 
 def admin_verdicts(index: EvidenceIndex, account_id: str) -> dict[str, AdminVerdict]:
     """User/role ARN -> :class:`AdminVerdict` for the account (computed once per bundle object)."""
     bundle = index.bundles[account_id]
-    with _LOCK:
-        found = _CACHE.get(bundle)
-    if found is None:
-        found = _compute(EvidenceIndex([bundle], None), account_id)
-        with _LOCK:
-            _CACHE[bundle] = found
-    return found
+    return _VERDICTS.get(bundle, account_id, lambda: _compute(EvidenceIndex([bundle], None), account_id))
 
 
 _PROBE_PRINCIPAL = "arn:aws:iam::{account}:user/iamkit-policy-probe"

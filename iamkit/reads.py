@@ -15,7 +15,9 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from fnmatch import fnmatchcase
+from threading import Lock
 from typing import Any
+from weakref import WeakKeyDictionary
 
 
 class UndeclaredEvidence(RuntimeError):
@@ -78,15 +80,42 @@ class fact:  # noqa: N801 (used as a decorator, like functools.cached_property)
             return self
         cache = obj.__dict__.setdefault("_iamkit_facts", {})
         hit = cache.get(self.name)
-        if hit is not None:
-            for key in hit[1]:
-                note_read(key)
-            return hit[0]
-        rec: set[str] = set()
-        token = _RECORDERS.set((*_RECORDERS.get(), rec))
-        try:
-            value = self.fn(obj)
-        finally:
-            _RECORDERS.reset(token)
-        cache[self.name] = (value, frozenset(rec))
-        return value
+        if hit is None:
+            hit = cache[self.name] = _recorded(lambda: self.fn(obj))
+        return _replayed(hit)
+
+
+def _recorded(compute: Callable[[], Any]) -> tuple[Any, frozenset[str]]:
+    """``compute()`` and the evidence keys read while it ran."""
+    rec: set[str] = set()
+    token = _RECORDERS.set((*_RECORDERS.get(), rec))
+    try:
+        value = compute()
+    finally:
+        _RECORDERS.reset(token)
+    return value, frozenset(rec)
+
+
+def _replayed(hit: tuple[Any, frozenset[str]]) -> Any:
+    for key in hit[1]:
+        note_read(key)
+    return hit[0]
+
+
+class Memo:
+    """A cache of values computed from evidence, weakly keyed by an owner (a bundle or a model) and then by
+    a key: like :class:`fact`, a value served from it re-notes the evidence files it was computed from, so
+    sharing an expensive analysis between checks never lets a check read what it does not declare."""
+
+    def __init__(self) -> None:
+        self._data: WeakKeyDictionary[Any, dict[Any, tuple[Any, frozenset[str]]]] = WeakKeyDictionary()
+        self._lock = Lock()
+
+    def get(self, owner: Any, key: Any, compute: Callable[[], Any]) -> Any:
+        with self._lock:
+            hit = self._data.get(owner, {}).get(key)
+        if hit is None:
+            hit = _recorded(compute)
+            with self._lock:
+                self._data.setdefault(owner, {})[key] = hit
+        return _replayed(hit)

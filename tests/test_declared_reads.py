@@ -50,3 +50,24 @@ def test_cached_fact_replays_its_reads(tmp_path):
         _ = m.y  # cached, computed from x, which read iam/x.json
     with declared_reads("third", ["iam/x.json"]):
         assert m.x == 1 and m.y == 2
+
+
+def test_memo_replays_the_reads_of_a_shared_analysis(tmp_path):
+    """An analysis shared between checks (admin verdicts, the reach graph) served from a Memo holds the
+    second check to the files the first one read to compute it."""
+    from iamkit.reads import Memo
+
+    b = _bundle(tmp_path)
+    memo, calls = Memo(), []
+
+    def compute():
+        calls.append(1)
+        return b.json("iam/x.json")["a"]
+
+    with declared_reads("first", ["iam/x.json"]):
+        assert memo.get(b, "k", compute) == 1
+    with declared_reads("second", ["iam/y.json"]), pytest.raises(UndeclaredEvidence, match="second read iam/x.json"):
+        memo.get(b, "k", compute)
+    with declared_reads("third", ["iam/x.json"]):
+        assert memo.get(b, "k", compute) == 1
+    assert len(calls) == 1

@@ -18,8 +18,8 @@ What each check reads, what one finding is about and when it says which status:
 from __future__ import annotations
 
 import functools
-import weakref
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -30,9 +30,10 @@ from iamkit.findings import Finding, Status
 from iamkit.identity_center import LABELS, IdentityCenter, identity_center_of, permission_set_access, sso_roles
 from iamkit.model import MissingEvidence
 from iamkit.policy import PolicyError, parse_policy
+from iamkit.reads import Memo
 
 PS_TYPE = "AwsSsoPermissionSet"
-_ACCESS: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
+_ACCESS = Memo()
 PRINCIPAL_TYPE = {"USER": "AwsIdentityStoreUser", "GROUP": "AwsIdentityStoreGroup"}
 
 
@@ -119,10 +120,9 @@ def _access_rows(ctx: CheckContext, ic: IdentityCenter) -> Iterator[tuple[dict[s
         ps = by_arn.get(ps_arn)
         if ps is None:
             raise MissingEvidence(ic.bundle, f"{SSO_PERMISSION_SETS} (assigned permission set {ps_arn} not listed)")
-        memo = _ACCESS.setdefault(ctx.account, {})
-        if ps_arn not in memo:  # the admin and escalation checks share one evaluation per account
-            memo[ps_arn] = permission_set_access(ps, acct_id, ctx.account, ctx.org)
-        yield ps, memo[ps_arn], _people(ic, acct_id, ps_arn), f"PermissionSetArn={ps_arn}"
+        # the admin and escalation checks share one evaluation per account
+        access = _ACCESS.get(ctx.account, ps_arn, partial(permission_set_access, ps, acct_id, ctx.account, ctx.org))
+        yield ps, access, _people(ic, acct_id, ps_arn), f"PermissionSetArn={ps_arn}"
 
 
 def _per_set(ctx: CheckContext, ic: IdentityCenter,

@@ -36,8 +36,6 @@ its root ARN saying so.
 from __future__ import annotations
 
 import json
-import threading
-import weakref
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -54,6 +52,7 @@ from iamkit.evidence import ORG_POLICIES, ORG_TARGETS
 from iamkit.findings import Finding, Status
 from iamkit.model import AUTHORIZATION_DETAILS, AccountModel
 from iamkit.policy import PolicyError, TrustEntry, analyze_trust_policy
+from iamkit.reads import Memo
 
 POSITIVE_OPS = ("stringequals", "stringlike", "stringequalsignorecase", "foranyvalue:stringequals",
                 "foranyvalue:stringlike")
@@ -135,8 +134,7 @@ def classify(role_arn: str, account_id: str, doc: dict[str, Any], org_id: str,
 
 
 # -- the organization graph -------------------------------------------------------------------------------
-_CACHE: weakref.WeakKeyDictionary[Any, dict[tuple[str, ...], Graph]] = weakref.WeakKeyDictionary()
-_LOCK = threading.Lock()
+_GRAPHS = Memo()
 
 
 def _models(ctx: CheckContext) -> dict[str, AccountModel]:
@@ -155,14 +153,7 @@ def graph(ctx: CheckContext) -> Graph:
     owner = ctx.org if ctx.org is not None else ctx.account
     models = _models(ctx)
     key = tuple(sorted(str(m.bundle.path) for m in models.values()))
-    with _LOCK:
-        found = _CACHE.get(owner, {}).get(key)
-    if found is not None:
-        return found
-    g = _build(ctx, models)
-    with _LOCK:
-        _CACHE.setdefault(owner, {})[key] = g
-    return g
+    return _GRAPHS.get(owner, key, lambda: _build(ctx, models))
 
 
 def _build(ctx: CheckContext, models: dict[str, AccountModel]) -> Graph:
