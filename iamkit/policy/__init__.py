@@ -7,7 +7,7 @@ Modules:
 * :mod:`~iamkit.policy.document`: parse and normalise policy documents (:class:`PolicyError`).
 * :mod:`~iamkit.policy.actions`: the action catalog (``expand``, ``access_level``, ``is_known``).
 * :mod:`~iamkit.policy.conditions`: evaluate Condition blocks against a request context.
-* :mod:`~iamkit.policy.evaluate`: admin-equivalence, effective actions, a simplified allow/deny answer.
+* :mod:`~iamkit.policy.evaluate`: admin-equivalence and effective actions (statically, over the catalog).
 * :mod:`~iamkit.policy.engine`: AWS's authorization decision for one request (every policy type), on
   :mod:`~iamkit.policy.request` (principals, context), :mod:`~iamkit.policy.matching` (Action, Resource,
   Principal), :mod:`~iamkit.policy.compiled` (statements compiled once) and :mod:`~iamkit.policy.intake`
@@ -18,18 +18,11 @@ Modules:
 
 from iamkit.policy.actions import access_level, expand, is_known
 from iamkit.policy.document import PolicyDocument, PolicyError, Statement, parse_policies, parse_policy
-from iamkit.policy.evaluate import (
-    Decision,
-    allows_full_admin_statement,
-    effective_actions,
-    evaluate,
-    is_admin_equivalent,
-)
+from iamkit.policy.evaluate import allows_full_admin_statement, effective_actions, is_admin_equivalent
 from iamkit.policy.privesc import EscalationPath, escalation_paths, escalation_paths_for
 from iamkit.policy.trust import TrustEntry, analyze_trust_policy, is_broad_wildcard
 
 __all__ = [
-    "Decision",
     "EscalationPath",
     "PolicyDocument",
     "PolicyError",
@@ -41,7 +34,6 @@ __all__ = [
     "effective_actions",
     "escalation_paths",
     "escalation_paths_for",
-    "evaluate",
     "expand",
     "is_admin_equivalent",
     "is_broad_wildcard",

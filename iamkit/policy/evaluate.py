@@ -1,27 +1,9 @@
-"""IAM policy evaluation, simplified to what an auditor needs, and admin-equivalence.
+"""Action sets of policies and admin-equivalence: what a set of documents grants, read statically.
 
-Evaluation model (:func:`evaluate`), for one request ``(action, resource)``:
-
-1. An explicit ``Deny`` that applies in *any* policy set (identity policies, permissions boundary,
-   any SCP level) wins: ``DENIED``.
-2. The identity policies (all of them together) must allow the request.
-3. If a permissions boundary is given, it must allow the request too.
-4. If SCPs are given, *each* level of the OU chain (root, OU..., account) must have a policy that
-   allows the request; an empty level allows nothing.
-5. Otherwise the request is implicitly denied.
-
-Decisions:
-
-* Conditions are not guessed. Without a request ``context``, a statement with a ``Condition``
-  "might apply": a conditional Allow can only give ``CONDITIONAL``, and a conditional Deny turns
-  an otherwise allowed request into ``CONDITIONAL``. With a ``context``, conditions are evaluated
-  by :mod:`iamkit.policy.conditions`; an operator it does not support again means "might apply".
-* Resources are matched as literal strings against the statement's patterns (``*``/``?`` globs,
-  case-sensitive). The default request resource ``"*"`` stands for "every resource": only a
-  wildcard-only pattern such as ``"*"`` matches it, so an Allow on one bucket does not allow
-  ``s3:GetObject`` on ``"*"``, and a Deny on one bucket does not deny it either.
-* Not modelled: resource-based policies, session policies, RCPs, the SCP exemptions of the
-  management account and service-linked roles (callers skip those), and ``NotPrincipal``.
+Deciding a request (every policy type, conditions, the evaluation order) is the policy engine's job
+(:mod:`iamkit.policy.engine`, documented in docs/policy-evaluation.md); this module answers the
+catalog-wide questions the engine cannot answer one request at a time: which catalogued actions a
+set of documents allows (:func:`effective_actions`), and whether that is everything.
 
 Admin-equivalence (:func:`is_admin_equivalent`): the documents grant, through unconditional Allow
 statements that cover all resources (``Resource`` with a wildcard-only pattern such as ``*``, or
@@ -46,23 +28,15 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from enum import Enum, StrEnum
-from typing import Any
+from collections.abc import Iterable
 
 from iamkit.policy import actions as catalog
-from iamkit.policy.conditions import evaluate_conditions, parse_operator
 from iamkit.policy.document import PolicyDocument, PolicyLike, Statement, parse_policies, parse_policy
 
 __all__ = [
     "ADMIN_MAX_EXCLUDED_ACTIONS",
-    "Decision",
-    "Evaluation",
     "allows_full_admin_statement",
     "effective_actions",
-    "evaluate",
-    "evaluate_detailed",
     "iam_permissions_management",
     "is_admin_equivalent",
     "statement_actions",
@@ -73,51 +47,7 @@ ADMIN_MAX_EXCLUDED_ACTIONS = 20
 Documents = PolicyLike | Iterable[PolicyLike] | None
 
 
-class Decision(StrEnum):
-    ALLOWED = "allowed"
-    CONDITIONAL = "conditional"  # allowed only if some condition holds (or no conditional Deny fires)
-    DENIED = "denied"  # explicitly or implicitly
-
-
-@dataclass(frozen=True, slots=True)
-class Evaluation:
-    decision: Decision
-    explicit_deny: bool
-    reason: str  # one line, e.g. "explicit Deny in SCP level 2 (Sid 'DenyIam')"
-
-
-class _Outcome(Enum):
-    EXPLICIT_DENY = 0
-    IMPLICIT_DENY = 1
-    CONDITIONAL = 2
-    ALLOW = 3
-
-
 # -- matching ---------------------------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=16384)
-def _resource_re(pattern: str) -> re.Pattern[str]:
-    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.compile(body, re.DOTALL)
-
-
-def _resource_match(pattern: str, resource: str) -> bool:
-    return pattern == "*" or _resource_re(pattern).fullmatch(resource) is not None
-
-
-def _action_applies(st: Statement, action: str) -> bool:
-    if st.actions:
-        return any(catalog.matches(p, action) for p in st.actions)
-    return not any(catalog.matches(p, action) for p in st.not_actions)
-
-
-def _resource_applies(st: Statement, resource: str) -> bool:
-    if st.resources:
-        return any(_resource_match(p, resource) for p in st.resources)
-    if st.not_resources:
-        return not any(_resource_match(p, resource) for p in st.not_resources)
-    return True  # no Resource element (trust policies): applies to the role itself
 
 
 def _is_all_resources(pattern: str) -> bool:
@@ -132,94 +62,6 @@ def _covers_all_resources(st: Statement) -> bool:
     if st.not_resources:
         return not any(_is_all_resources(p) for p in st.not_resources)
     return True
-
-
-def _condition_state(st: Statement, context: Mapping[str, Any] | None) -> bool | None:
-    """True: applies; False: does not; None: might (unknown without context / unsupported)."""
-    if not st.conditions:
-        return True
-    if context is None or any(parse_operator(op) is None for op in st.conditions):
-        return None
-    return evaluate_conditions(st.conditions, context)
-
-
-def _evaluate_set(
-    docs: Sequence[PolicyDocument], action: str, resource: str, context: Mapping[str, Any] | None
-) -> tuple[_Outcome, Statement | None]:
-    allow = cond_allow = cond_deny = None
-    for doc in docs:
-        for st in doc.statements:
-            if not (_action_applies(st, action) and _resource_applies(st, resource)):
-                continue
-            state = _condition_state(st, context)
-            if state is False:
-                continue
-            if st.effect == "Deny":
-                if state:
-                    return _Outcome.EXPLICIT_DENY, st
-                cond_deny = cond_deny or st
-            elif state:
-                allow = allow or st
-            else:
-                cond_allow = cond_allow or st
-    if allow is not None:
-        return (_Outcome.CONDITIONAL, cond_deny) if cond_deny else (_Outcome.ALLOW, allow)
-    if cond_allow is not None:
-        return _Outcome.CONDITIONAL, cond_allow
-    return _Outcome.IMPLICIT_DENY, None
-
-
-def _sid(st: Statement | None) -> str:
-    return f" (Sid {st.sid!r})" if st is not None and st.sid else ""
-
-
-# -- public evaluation ------------------------------------------------------------------------
-
-
-def evaluate_detailed(
-    identity_policies: Documents,
-    action: str,
-    resource: str = "*",
-    *,
-    boundary: Documents = None,
-    scps: Sequence[Documents] | None = None,
-    context: Mapping[str, Any] | None = None,
-) -> Evaluation:
-    """Decide one request and say why (see the module docstring for the model)."""
-    sets: list[tuple[str, Sequence[PolicyDocument]]] = [("identity policies", parse_policies(identity_policies))]
-    if boundary is not None:
-        sets.append(("permissions boundary", parse_policies(boundary)))
-    for level, scp_level in enumerate(scps or (), start=1):
-        sets.append((f"SCP level {level}", parse_policies(scp_level)))
-
-    outcomes = [(name, *_evaluate_set(docs, action, resource, context)) for name, docs in sets]
-    for name, outcome, st in outcomes:
-        if outcome is _Outcome.EXPLICIT_DENY:
-            return Evaluation(Decision.DENIED, True, f"explicit Deny in {name}{_sid(st)}")
-    for name, outcome, _ in outcomes:
-        if outcome is _Outcome.IMPLICIT_DENY:
-            return Evaluation(Decision.DENIED, False, f"no statement in {name} allows {action} on {resource}")
-    for name, outcome, st in outcomes:
-        if outcome is _Outcome.CONDITIONAL:
-            assert st is not None
-            kind = "Allow" if st.is_allow else "Deny"
-            return Evaluation(Decision.CONDITIONAL, False, f"conditional {kind} in {name}{_sid(st)}")
-    return Evaluation(Decision.ALLOWED, False, f"allowed by {outcomes[0][0]}{_sid(outcomes[0][2])}")
-
-
-def evaluate(
-    identity_policies: Documents,
-    action: str,
-    resource: str = "*",
-    *,
-    boundary: Documents = None,
-    scps: Sequence[Documents] | None = None,
-    context: Mapping[str, Any] | None = None,
-) -> Decision:
-    """``ALLOWED``, ``CONDITIONAL`` or ``DENIED`` for one request."""
-    return evaluate_detailed(
-        identity_policies, action, resource, boundary=boundary, scps=scps, context=context
-    ).decision
 
 
 # -- action sets ------------------------------------------------------------------------------

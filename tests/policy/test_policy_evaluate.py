@@ -3,11 +3,8 @@
 from iamkit.policy import actions
 from iamkit.policy.evaluate import (
     ADMIN_MAX_EXCLUDED_ACTIONS,
-    Decision,
     allows_full_admin_statement,
     effective_actions,
-    evaluate,
-    evaluate_detailed,
     is_admin_equivalent,
 )
 
@@ -27,111 +24,6 @@ def deny(action="*", resource="*", **extra):
 ADMIN = doc(allow())
 FULL_SCP = doc(allow())
 MFA = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
-
-
-def test_identity_allow_and_implicit_deny():
-    policies = [doc(allow("s3:Get*"))]
-    assert evaluate(policies, "s3:GetObject") is Decision.ALLOWED
-    result = evaluate_detailed(policies, "s3:PutObject")
-    assert result.decision is Decision.DENIED and not result.explicit_deny
-    assert "no statement in identity policies" in result.reason
-    assert evaluate([], "s3:GetObject") is Decision.DENIED
-
-
-def test_explicit_deny_wins_across_documents():
-    result = evaluate_detailed([ADMIN, doc(deny("iam:*", Sid="NoIam"))], "iam:CreateUser")
-    assert result.decision is Decision.DENIED and result.explicit_deny
-    assert "NoIam" in result.reason
-    assert evaluate([ADMIN, doc(deny("iam:*"))], "s3:GetObject") is Decision.ALLOWED
-
-
-def test_action_matching_is_case_insensitive():
-    assert evaluate([doc(allow("S3:getobject"))], "s3:GetObject") is Decision.ALLOWED
-
-
-def test_not_action_allow_and_deny():
-    trick = doc({"Effect": "Allow", "NotAction": "iam:ChangePassword", "Resource": "*"})
-    assert evaluate([trick], "iam:CreateUser") is Decision.ALLOWED
-    assert evaluate([trick], "iam:ChangePassword") is Decision.DENIED
-    guard = doc({"Effect": "Deny", "NotAction": ["s3:*", "sts:GetCallerIdentity"], "Resource": "*"})
-    assert evaluate([ADMIN, guard], "s3:PutObject") is Decision.ALLOWED
-    assert evaluate([ADMIN, guard], "ec2:RunInstances") is Decision.DENIED
-
-
-def test_resources_and_not_resource():
-    bucket = doc(allow("s3:GetObject", "arn:aws:s3:::data/*"))
-    assert evaluate([bucket], "s3:GetObject", "arn:aws:s3:::data/report.csv") is Decision.ALLOWED
-    assert evaluate([bucket], "s3:GetObject", "arn:aws:s3:::other/x") is Decision.DENIED
-    assert evaluate([bucket], "s3:GetObject") is Decision.DENIED  # "*" means every resource
-    not_res = doc({"Effect": "Allow", "Action": "s3:*", "NotResource": "arn:aws:s3:::secret/*"})
-    assert evaluate([not_res], "s3:GetObject", "arn:aws:s3:::public/x") is Decision.ALLOWED
-    assert evaluate([not_res], "s3:GetObject", "arn:aws:s3:::secret/x") is Decision.DENIED
-    scoped_deny = doc(deny("s3:*", "arn:aws:s3:::secret/*"))
-    assert evaluate([ADMIN, scoped_deny], "s3:GetObject", "arn:aws:s3:::secret/x") is Decision.DENIED
-    assert evaluate([ADMIN, scoped_deny], "s3:GetObject", "arn:aws:s3:::public/x") is Decision.ALLOWED
-
-
-def test_scp_deny_filters_identity_allow():
-    scps = [[FULL_SCP], [doc(allow(), deny("ec2:*", Sid="NoEc2"))]]
-    result = evaluate_detailed([ADMIN], "ec2:RunInstances", scps=scps)
-    assert result.decision is Decision.DENIED and result.explicit_deny
-    assert "SCP level 2" in result.reason
-    assert evaluate([ADMIN], "s3:GetObject", scps=scps) is Decision.ALLOWED
-
-
-def test_every_scp_level_must_allow():
-    scps = [[FULL_SCP], [doc(allow("s3:*"))], [FULL_SCP]]
-    assert evaluate([ADMIN], "s3:GetObject", scps=scps) is Decision.ALLOWED
-    result = evaluate_detailed([ADMIN], "ec2:RunInstances", scps=scps)
-    assert result.decision is Decision.DENIED and not result.explicit_deny
-    assert "SCP level 2" in result.reason
-    assert evaluate([ADMIN], "s3:GetObject", scps=[[FULL_SCP], []]) is Decision.DENIED
-    # an SCP alone never grants anything
-    assert evaluate([], "s3:GetObject", scps=[[FULL_SCP]]) is Decision.DENIED
-
-
-def test_permissions_boundary_limits():
-    boundary = doc(allow(["s3:*", "cloudwatch:*"]))
-    assert evaluate([ADMIN], "s3:GetObject", boundary=boundary) is Decision.ALLOWED
-    result = evaluate_detailed([ADMIN], "iam:CreateUser", boundary=boundary)
-    assert result.decision is Decision.DENIED and "permissions boundary" in result.reason
-    # the boundary grants nothing by itself
-    assert evaluate([doc(allow("cloudwatch:*"))], "s3:GetObject", boundary=boundary) is Decision.DENIED
-
-
-def test_conditional_allow_is_conditional_not_allowed():
-    policies = [doc(allow("s3:*", Condition=MFA))]
-    result = evaluate_detailed(policies, "s3:GetObject")
-    assert result.decision is Decision.CONDITIONAL
-    assert "conditional Allow" in result.reason
-    assert evaluate(policies, "ec2:RunInstances") is Decision.DENIED
-
-
-def test_conditional_deny_makes_allow_conditional():
-    policies = [ADMIN, doc(deny("*", Condition={"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}))]
-    assert evaluate(policies, "s3:GetObject") is Decision.CONDITIONAL
-
-
-def test_context_resolves_conditions():
-    policies = [doc(allow("s3:*", Condition=MFA))]
-    assert evaluate(policies, "s3:GetObject", context={"aws:MultiFactorAuthPresent": True}) is Decision.ALLOWED
-    assert evaluate(policies, "s3:GetObject", context={"aws:MultiFactorAuthPresent": False}) is Decision.DENIED
-    deny_no_mfa = [ADMIN, doc(deny("*", Condition={"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}))]
-    assert evaluate(deny_no_mfa, "s3:GetObject", context={}) is Decision.DENIED
-    assert evaluate(deny_no_mfa, "s3:GetObject", context={"aws:MultiFactorAuthPresent": True}) is Decision.ALLOWED
-
-
-def test_unsupported_condition_operator_is_conditional_even_with_context():
-    policies = [doc(allow("s3:*", Condition={"StringSortaEquals": {"k": "v"}}))]
-    assert evaluate(policies, "s3:GetObject", context={"k": "v"}) is Decision.CONDITIONAL
-
-
-def test_unknown_action_still_evaluates_by_pattern():
-    assert evaluate([ADMIN], "brandnew:DoThing") is Decision.ALLOWED
-    assert evaluate([doc(allow("brandnew:*"))], "brandnew:DoThing") is Decision.ALLOWED
-
-
-# -- admin-equivalence --------------------------------------------------------------------------
 
 
 def test_plain_admin():
