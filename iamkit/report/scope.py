@@ -15,8 +15,9 @@ from typing import Any
 
 from iamkit import __version__
 from iamkit.checks.catalog import needing
+from iamkit.errors import EvidenceError
 from iamkit.findings import Finding, Status
-from iamkit.model import alias_of
+from iamkit.model import MissingEvidence, alias_of
 from iamkit.report.fmt import days, ident, when
 
 #: AWS managed policies that give an assessor read access and nothing more
@@ -159,7 +160,7 @@ def _org_account(org: Any, account_id: str) -> dict[str, Any] | None:
         return None
     try:
         rows = org.accounts[org.accounts["id"] == account_id]
-    except Exception:  # noqa: BLE001  organization evidence missing: the cover says "unknown"
+    except (MissingEvidence, EvidenceError):  # organization evidence missing: the cover says "unknown"
         return None
     return rows.iloc[0].to_dict() if len(rows) else None
 
