@@ -239,3 +239,24 @@ def test_full_admin_attached_names_the_scp_cut(tmp_path):
     assert admin.status == Status.FAIL
     assert "Effective administrators through it: OrgAdmin." in admin.detail
     assert "boss (the SCP chain takes away" in admin.detail and "ann (the SCP chain" in admin.detail
+
+
+def test_principals_command_reports_the_scp_notion(tmp_path, capsys):
+    """``iamkit principals EVIDENCE_DIR --org-evidence DIR --json``: admin, admin_via and what the SCPs did."""
+    from iamkit.cli import main
+
+    acct = write_bundle(tmp_path / "ev" / ACCT, account_files())
+    exempt = deny("iam:*", "NoIamButOrgAdmin",
+                  Condition={"ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/OrgAdmin"}})
+    org = org_bundle(tmp_path, {"Exempt": (exempt, ["ou-work"])})
+    assert main(["principals", str(acct), "--org-evidence", str(org), "--json"]) == 0
+    got = {r["arn"].rsplit("/", 1)[-1]: r for r in json.loads(capsys.readouterr().out)}
+    assert got["OrgAdmin"]["admin"] is True and got["OrgAdmin"]["admin_via"] == "direct"
+    assert got["OrgAdmin"]["scp"].startswith("leave it its own permissions")
+    boss = got["boss"]
+    assert boss["admin"] is False and boss["scp"].startswith("cut") and "SCP Exempt at OU Workloads" in boss["cut_by"]
+    # the SCP denies only iam:*: it can still assume administrator role OrgAdmin (sts-001), so it escalates
+    assert boss["admin_via"] == "escalation" and "sts-001" in {m["method"] for m in boss["escalation"]}
+    assert main(["principals", str(acct), "--json"]) == 0  # no organization evidence: SCPs unknown
+    alone = {r["arn"].rsplit("/", 1)[-1]: r for r in json.loads(capsys.readouterr().out)}
+    assert alone["boss"]["admin"] is True and alone["boss"]["scp"].startswith("not in evidence")
