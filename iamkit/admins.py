@@ -19,11 +19,15 @@ A principal is **administrator** when
     on IAM writes that leave this intact (deny creating users or access keys, protect named security roles) are
     guardrails, not a cap. An SCP chain that takes it away (``Deny iam:*``, an allow-list without IAM, a Deny on
     Attach*/Put* for this principal) makes it *not* administrator, and ``cut_by`` names the SCP, its level and
-    the statement. A self-write the evidence cannot decide (a condition on a key it lacks) counts as allowed
-    (the ``scp`` note says so): an unknown never hides an administrator. Roles under ``/aws-reserved/`` (IAM
-    Identity Center's) can be modified by nobody, an AWS rule rather than an SCP cap: their self-write is asked
-    for the same role name outside that path. A self-write denied by its own policies alone (a Deny naming its
-    own ARN) is no SCP cut: (a) already judged its own policies.
+    the statement. An SCP that denies those writes on the principal's own ARN only (it protects that named role
+    or user from modification) while the same write on another role (user) of the account stays allowed is a
+    guardrail too: the principal keeps full IAM write on the account's other roles (users), so it can give one
+    it creates and becomes anything; it stays administrator and the ``scp`` note says so. A self-write the
+    evidence cannot decide (a condition on a key it lacks) counts as allowed, with a note: an unknown never
+    hides an administrator. Roles under ``/aws-reserved/`` (IAM Identity Center's) can be modified by nobody,
+    an AWS rule rather than an SCP cap: their self-write is asked for the same role name outside that path. A
+    self-write denied by its own policies alone (a Deny naming its own ARN) is no SCP cut: (a) already judged
+    its own policies.
 
 (c) Without organization evidence the SCPs are unknown: (a) alone decides and ``scp`` says "not in evidence"
     (this errs towards reporting an administrator, never a false PASS). With organization evidence whose SCP
@@ -61,6 +65,9 @@ Ask = Callable[[str, str, bool], Decision]  # (action, resource, optimistic) -> 
 SCP = "SERVICE_CONTROL_POLICY"
 NOT_IN_EVIDENCE = "not in evidence (no organization bundle): SCPs unknown, decided on its own policies and boundary"
 UNREADABLE = (EvidenceError, MissingEvidence, PolicyError)
+#: a role (user) of the account other than the principal (none need exist): does the SCP chain protect only the
+#: principal's own ARN from modification (a guardrail), or take away its writing of role (user) permissions (a cap)?
+OTHER = "iamkit-any-other-principal"
 
 
 class Asker:
@@ -194,7 +201,7 @@ def judge_admin(ask_own: Ask, writes: Sequence[tuple[str, str]], org: OrgModel |
         return Judgement(False, grants, error=f"its own policies allow every IAM write, but the SCP chain of account "
                                               f"{account_id} cannot be read ({_why(exc)}), so whether the SCPs "
                                               "leave it administrator is unknown")
-    return _under_chain(ask, levels, writes, grants)
+    return _under_chain(ask, levels, writes, grants, principal_arn)
 
 
 def _attached(d: Decision, levels: Sequence[Level]) -> str:
@@ -205,8 +212,8 @@ def _attached(d: Decision, levels: Sequence[Level]) -> str:
     return f" (attached there: {', '.join(p.name for p in lvl.policies) or 'no SCP'})" if lvl is not None else ""
 
 
-def _under_chain(ask: Ask, levels: Sequence[Level], writes: Sequence[tuple[str, str]],
-                 grants: tuple[str, ...]) -> Judgement:
+def _under_chain(ask: Ask, levels: Sequence[Level], writes: Sequence[tuple[str, str]], grants: tuple[str, ...],
+                 principal_arn: str) -> Judgement:
     where = " > ".join(lv.name for lv in levels)
     decisions = [(a, r, ask(a, r, False)) for a, r in writes]
     for a, r, d in decisions:
@@ -226,6 +233,13 @@ def _under_chain(ask: Ask, levels: Sequence[Level], writes: Sequence[tuple[str, 
     for a, r, d in cuts:
         reasons.setdefault(d.reason + _attached(d, levels), []).append(f"{a} on {r}")
     text = "; ".join(f"{', '.join(what)}: {why}" for why, what in reasons.items())
+    kind = "Role" if ":role/" in principal_arn else "User"
+    other = f"{principal_arn.split(':iam::', 1)[0]}:iam::{principal_arn.split(':')[4]}:{kind.lower()}/{OTHER}"
+    kept = next((a for a in (f"iam:Attach{kind}Policy", f"iam:Put{kind}Policy") if ask(a, other, False).allowed), None)
+    if kept:  # the SCPs protect this resource from modification (a guardrail), not its IAM writes (a cap)
+        return Judgement(True, grants, scp=f"protect it from modification ({text}), a guardrail on the resource: "
+                                           f"it keeps {kept} on the account's other {kind.lower()}s and so can give "
+                                           f"one it creates and becomes anything (chain {where})")
     return Judgement(False, grants, cut_by=f"the SCP chain takes away writing its own permissions: {text}",
                      scp=f"cut its IAM self-write (chain {where})")
 

@@ -113,6 +113,20 @@ def test_denying_both_self_writes_is_the_limit(tmp_path):
     assert one.loc["boss", "is_admin"] and "iam:PutRolePolicy" in one.loc["boss", "scp"]
 
 
+def test_protecting_a_named_role_from_modification_is_a_guardrail_not_a_cap(tmp_path):
+    """The issue's guardrail "protect the security/audit roles from modification" denies Attach/PutRolePolicy on
+    those roles' ARNs only: the protected administrator role keeps every IAM write on the account's other roles
+    (it can give a role it creates and assumes anything), so it stays administrator; the same Deny on every
+    role (Resource "*") is a cap and cuts it (test_denying_both_self_writes_is_the_limit)."""
+    protect = doc({"Sid": "ProtectSecurityRole", "Effect": "Deny",
+                   "Action": ["iam:AttachRolePolicy", "iam:PutRolePolicy", "iam:DeleteRole"],
+                   "Resource": "arn:aws:iam::*:role/OrgAdmin"})
+    t = table(tmp_path, {"Protect": (protect, ["ou-work"])})
+    assert t.loc["OrgAdmin", "is_admin"] and t.loc["OrgAdmin", "scp"].startswith("protect it from modification")
+    assert "SCP Protect at OU Workloads, statement 1 (Sid ProtectSecurityRole)" in t.loc["OrgAdmin", "scp"]
+    assert t.loc["boss", "scp"].startswith("leave it its own permissions")
+
+
 def test_allow_list_scp_without_iam_cuts_at_its_level(tmp_path):
     t = table(tmp_path, {"AllowS3": (allow("s3:*"), ["ou-work"])}, full_on=("r-root", "ou-prod", ACCT))
     assert not t.loc["boss", "is_admin"]
@@ -215,6 +229,14 @@ def test_user_keeps_admin_through_its_group_policy(tmp_path):
     both = deny(["iam:AttachUserPolicy", "iam:PutUserPolicy", "iam:AttachGroupPolicy", "iam:PutGroupPolicy"])
     t = table(tmp_path / "both", {"LockAll": (both, ["ou-prod"])})
     assert not t.loc["ann", "is_admin"]
+
+
+def test_protecting_the_user_itself_only_leaves_it_administrator(tmp_path):
+    mine = [f"arn:aws:iam::{ACCT}:user/ann", f"arn:aws:iam::{ACCT}:group/admins"]
+    protect = doc({"Effect": "Deny", "Resource": mine, "Action": [
+        "iam:AttachUserPolicy", "iam:PutUserPolicy", "iam:AttachGroupPolicy", "iam:PutGroupPolicy"]})
+    t = table(tmp_path, {"ProtectAnn": (protect, ["ou-prod"])})
+    assert t.loc["ann", "is_admin"] and "other users" in t.loc["ann", "scp"]
 
 
 def _mfa(tmp_path: Path, scps: dict) -> dict[str, Status]:
