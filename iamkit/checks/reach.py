@@ -38,8 +38,9 @@ from __future__ import annotations
 import json
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -48,7 +49,7 @@ from iamkit.assume import Identity, can_assume, enters
 from iamkit.authz import EvidenceIndex
 from iamkit.checks.privilege import principal_admin
 from iamkit.checks.registry import CheckContext, check
-from iamkit.evidence import ORG_POLICIES, ORG_TARGETS
+from iamkit.evidence import ORG_POLICIES, ORG_TARGETS, atomic_write
 from iamkit.findings import Finding, Status
 from iamkit.model import AUTHORIZATION_DETAILS, AccountModel
 from iamkit.policy import PolicyError, TrustEntry, analyze_trust_policy
@@ -147,13 +148,59 @@ def _models(ctx: CheckContext) -> dict[str, AccountModel]:
     return models
 
 
+def _key(models: dict[str, AccountModel]) -> tuple[str, ...]:
+    return tuple(sorted(str(m.bundle.path) for m in models.values()))
+
+
 def graph(ctx: CheckContext) -> Graph:
     """The reach graph over every account bundle of the run: built once per organization model (or account
-    model, without organization evidence) and set of bundles."""
+    model, without organization evidence) and set of bundles, or loaded by :func:`load_graph`."""
     owner = ctx.org if ctx.org is not None else ctx.account
     models = _models(ctx)
-    key = tuple(sorted(str(m.bundle.path) for m in models.values()))
-    return _GRAPHS.get(owner, key, lambda: _build(ctx, models))
+    return _GRAPHS.get(owner, _key(models), lambda: _build(ctx, models))
+
+
+# -- the graph saved beside the run's findings ------------------------------------------------------------
+#: in a run's ``accounts/`` folder: the graph the assessment stage built, for notebook 03 of every account
+GRAPH_FILE = "reach-graph.json"
+
+
+def _stamp(ctx: CheckContext, models: dict[str, AccountModel]) -> dict[str, str]:
+    """What the graph was built from: each account bundle's and the organization bundle's collection time."""
+    out = {aid: m.bundle.collected_at.isoformat() for aid, m in models.items()}
+    if ctx.org is not None:
+        out["organization"] = ctx.org.bundle.collected_at.isoformat()
+    return out
+
+
+def save_graph(ctx: CheckContext, path: Path) -> None:
+    """Write the run's graph (:func:`graph`, built once by the assessment) for the notebooks: notebook 03 of
+    each account would otherwise build the organization-wide graph again, reading every account's bundle
+    (a cost that grows with the run: N accounts, N graphs)."""
+    g, models = graph(ctx), _models(ctx)
+    doc = {"built_from": _stamp(ctx, models),
+           "trust": {arn: [{**asdict(t), "accounts": sorted(t.accounts)} for t in ts] for arn, ts in g.trust.items()},
+           "reached": g.reached, "maybe": g.maybe, "missing_accounts": sorted(g.missing_accounts),
+           "unreadable": g.unreadable}
+    atomic_write(path, json.dumps(doc, sort_keys=True).encode())
+
+
+def load_graph(ctx: CheckContext, path: Path) -> bool:
+    """Serve :func:`graph` for this context from ``path`` when it was built from the same bundles (same
+    accounts, same collection times); False (and nothing changed) when there is no such file or it is stale."""
+    models = _models(ctx)
+    try:
+        doc = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        return False
+    if doc.get("built_from") != _stamp(ctx, models):
+        return False
+    g = Graph(trust={arn: [Trust(**{**t, "accounts": frozenset(t["accounts"])}) for t in ts]
+                     for arn, ts in doc["trust"].items()},
+              reached={arn: (prev, how) for arn, (prev, how) in doc["reached"].items()}, maybe=doc["maybe"],
+              missing_accounts=set(doc["missing_accounts"]), unreadable=doc["unreadable"])
+    _GRAPHS.put(ctx.org if ctx.org is not None else ctx.account, _key(models), g)
+    return True
 
 
 def _build(ctx: CheckContext, models: dict[str, AccountModel]) -> Graph:

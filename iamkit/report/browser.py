@@ -11,11 +11,18 @@ How:
 * Playwright's API is bound to the thread that started it, while accounts render on a thread pool:
   the browser lives on one private asyncio loop thread; callers submit print jobs to it and wait.
   At most ``$IAMKIT_PDF_CONCURRENCY`` (default 2) pages print at once.
-* Pages are kept and reused for the next report (a fresh page would compile plotly.js again).
+* Pages are kept and reused for the next report (a fresh page would compile plotly.js again), and each
+  page always opens its report at the same address (a private folder per page, ``report.html`` a symbolic
+  link to the report being printed): V8 reuses compiled scripts only for the same script at the same
+  address, so plotly.js (3.5 MB inlined in every report) is compiled once per page, not once per report.
+  Measured on the demo's reports: ~1.3-2.0 CPU s to load a report at its own address in a reused page,
+  ~0.45 at the page's fixed address.
   Each is offline (no network: the report is self-contained), waits until every plotly chart
   has drawn, and is printed with the document outline (PDF bookmarks from the headings), tagged PDF,
   backgrounds, and the page size and margin boxes of the report's CSS ``@page`` rules.
 * The table of contents gets its page numbers from a first print (:meth:`Printer._number_contents`).
+  Both prints are tagged: Chromium builds the outline from the tagged structure (an untagged print has no
+  outline to read the pages from).
 * A browser that crashed or was killed is relaunched and the job retried once.
 * :func:`shutdown` closes the browser (the runner calls it at the end of a run); Playwright's driver
   also closes it when this process exits or dies.
@@ -27,6 +34,7 @@ import asyncio
 import atexit
 import os
 import shutil
+import tempfile
 import threading
 import time
 from concurrent.futures import Future
@@ -84,6 +92,8 @@ class Printer:
         self.launches = 0
         self.printed = 0
         self.toc_prints = 0  # prints made for the contents' page numbers
+        self.slots_dir = Path(tempfile.mkdtemp(prefix="iamkit-print-"))
+        self.slots: dict[Any, Path] = {}  # page -> its fixed address (a symbolic link to the report it prints)
 
     async def _browser(self) -> Any:
         async with self.launching:  # two pages asking at once get the same browser
@@ -107,6 +117,7 @@ class Printer:
 
     async def _close_browser(self) -> None:
         browser, self.browser, self.context, self.idle = self.browser, None, None, []
+        self.slots = {}
         if browser is not None:
             try:
                 await browser.close()
@@ -126,15 +137,28 @@ class Printer:
                 return page
         return await self.context.new_page()
 
+    def _slot(self, page: Any, html_path: Path) -> str:
+        """The page's fixed address, now pointing at ``html_path`` (see the module docstring: same address,
+        compiled plotly.js reused). The report's own folder is not needed: reports are self-contained."""
+        slot = self.slots.get(page)
+        if slot is None:
+            slot = self.slots[page] = Path(tempfile.mkdtemp(dir=self.slots_dir)) / "report.html"
+        slot.unlink(missing_ok=True)
+        try:
+            slot.symlink_to(html_path.resolve())
+        except OSError:  # no symbolic links here (some file systems): a copy gives the same address
+            shutil.copyfile(html_path, slot)
+        return slot.as_uri()
+
     async def _print(self, html_path: Path, pdf_path: Path, timeout: float) -> None:
         async with self.sem:
             page = await self._page()
             try:
-                await page.goto(html_path.resolve().as_uri(), wait_until="load", timeout=timeout * 1000)
+                await page.goto(self._slot(page, html_path), wait_until="load", timeout=timeout * 1000)
                 await page.wait_for_function(CHARTS_DRAWN, timeout=timeout * 1000)
-                await self._pdf(page, pdf_path)
                 await self._number_contents(page, pdf_path)
             except BaseException:
+                self.slots.pop(page, None)
                 if not page.is_closed() and self.browser is not None and self.browser.is_connected():
                     await page.close()  # a page that failed is not reused
                 raise
@@ -147,20 +171,26 @@ class Printer:
                        outline=True, tagged=True, display_header_footer=False)
 
     async def _number_contents(self, page: Any, pdf_path: Path) -> None:
-        """Page numbers in the table of contents (two-pass print, :mod:`iamkit.report.toc`): read where each
-        heading landed in the printed PDF, write the numbers into the contents and print again, until the
-        printed PDF agrees with its contents (the contents end the cover page, so the numbers move nothing;
-        but Chromium may place a heading at a page boundary differently from one print to the next)."""
+        """Print the page with page numbers in its table of contents (two-pass print, :mod:`iamkit.report.toc`):
+        a first print tells where each heading landed; the numbers are written into the contents and the page
+        printed again, until the printed PDF agrees with its contents (the contents end the cover page, so the
+        numbers move nothing; but Chromium may place a heading at a page boundary differently from one print
+        to the next). A report without contents is printed once."""
         titles = await page.evaluate(TOC_TITLES)
-        shown: list[int | None] = [None] * len(titles)
-        for attempt in range(TOC_PRINTS + 1):
-            pages = await asyncio.to_thread(toc.heading_pages, pdf_path, titles)
-            if pages == shown or attempt == TOC_PRINTS:
-                self.toc_prints += attempt
-                return
+        if not titles:
+            await self._pdf(page, pdf_path)
+            return
+        await self._pdf(page, pdf_path)
+        self.toc_prints += 1
+        pages = await asyncio.to_thread(toc.heading_pages, pdf_path, titles)
+        for attempt in range(1, TOC_PRINTS + 1):
             await page.evaluate(TOC_NUMBER, pages)
             await self._pdf(page, pdf_path)
-            shown = pages
+            printed = await asyncio.to_thread(toc.heading_pages, pdf_path, titles)
+            if printed == pages or attempt == TOC_PRINTS:
+                return
+            self.toc_prints += 1
+            pages = printed
 
     async def _print_retrying(self, html_path: Path, pdf_path: Path, timeout: float) -> None:
         from playwright.async_api import TimeoutError as PlaywrightTimeout
@@ -201,6 +231,7 @@ class Printer:
             self.loop.call_soon_threadsafe(self.loop.stop)
             self.thread.join(timeout=10)
         self.loop.close()
+        shutil.rmtree(self.slots_dir, ignore_errors=True)  # only links (or copies) of reports
 
 
 _lock = threading.Lock()

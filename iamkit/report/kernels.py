@@ -70,7 +70,7 @@ class ForkServer:
                               "set IAMKIT_KERNELS=fresh to start every kernel cold")
         return proc
 
-    def spawn(self, connection_file: str, cwd: str, log_path: str) -> int:
+    def spawn(self, connection_file: str, cwd: str, log_path: str, args: tuple[str, ...] = ()) -> int:
         """A new kernel process on ``connection_file``; returns its pid."""
         with self.lock:
             if self.proc is None or self.proc.poll() is not None:
@@ -78,7 +78,7 @@ class ForkServer:
                 atexit.register(self.close)
             assert self.proc.stdin is not None and self.proc.stdout is not None
             self.proc.stdin.write(json.dumps({"connection_file": connection_file, "cwd": cwd,
-                                              "log": log_path}) + "\n")
+                                              "log": log_path, "args": list(args)}) + "\n")
             self.proc.stdin.flush()
             reply = self.proc.stdout.readline()
         try:
@@ -139,6 +139,12 @@ class ForkedProcess:
         self.send_signal(signal.SIGTERM)
 
 
+#: every report kernel, forked or cold: no IPython history database. Each kernel would record its cells
+#: (their sources hold the run's paths and parameters) in ~/.ipython's one SQLite file, which concurrent
+#: kernels lock against each other; measured ~30 ms of every notebook, and nothing reads it back.
+KERNEL_ARGS: tuple[str, ...] = ("--HistoryManager.enabled=False",)
+
+
 class ForkProvisioner(LocalProvisioner):  # type: ignore[misc]
     """LocalProvisioner whose kernel process comes from the fork server instead of Popen."""
 
@@ -146,7 +152,7 @@ class ForkProvisioner(LocalProvisioner):  # type: ignore[misc]
 
     async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> Any:
         cwd = str(kwargs.get("cwd") or os.getcwd())
-        pid = SERVER.spawn(self.parent.connection_file, cwd, self.log_path)
+        pid = SERVER.spawn(self.parent.connection_file, cwd, self.log_path, KERNEL_ARGS)
         self.process = ForkedProcess(pid)
         self.pid = pid
         self.pgid = pid  # the child calls setsid()
@@ -184,11 +190,15 @@ class ReadyKernelClient(AsyncKernelClient):  # type: ignore[misc]
 
 
 class ColdKernelManager(AsyncKernelManager):  # type: ignore[misc]
-    """A kernel started the usual way (``IAMKIT_KERNELS=fresh``), with :class:`ReadyKernelClient` and
-    a 10 ms instead of 100 ms poll for the killed kernel to be gone (~0.1 s lost per notebook)."""
+    """A kernel started the usual way (``IAMKIT_KERNELS=fresh``), with :class:`ReadyKernelClient`,
+    :data:`KERNEL_ARGS` and a 10 ms instead of 100 ms poll for the killed kernel to be gone (~0.1 s lost
+    per notebook)."""
 
     client_class = DottedObjectName("iamkit.report.kernels.ReadyKernelClient")
     client_factory = Type(ReadyKernelClient, klass=AsyncKernelClient)
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        return list(super().format_kernel_cmd([*(extra_arguments or []), *KERNEL_ARGS]))
 
     async def _async_wait(self, pollinterval: float = 0.1) -> None:
         await super()._async_wait(pollinterval=0.01)

@@ -22,8 +22,8 @@ import plotly.graph_objects as go
 from IPython.display import HTML, display
 
 from iamkit import __version__
-from iamkit.checks import account_model, org_model
-from iamkit.checks.registry import AREA_TITLES, metadata
+from iamkit.checks import account_model, org_model, reach
+from iamkit.checks.registry import AREA_TITLES, CheckContext, metadata
 from iamkit.errors import EvidenceError
 from iamkit.evidence import (
     MANIFEST,
@@ -131,9 +131,13 @@ def _from_run(evidence_dir: Path, account_id: str, settings: Settings, found: Pa
             other = Bundle(d, allow_modified=allow)
             if other.scope != ORGANIZATION:
                 org.account_bundles.setdefault(other.account_id, other)
-    return AccountView(bundle, account_model(bundle, settings, org), settings, sorted(findings, key=sort_key),
+    view = AccountView(bundle, account_model(bundle, settings, org), settings, sorted(findings, key=sort_key),
                        org_bundle=org_bundle, org=org, evidence_dir=evidence_dir,
                        names=identity_center_names(org_bundle))
+    if org is not None and whole_run:  # the graph the assessment built for this run, if it still matches
+        ctx = CheckContext(account=view.model, settings=settings, org=org)
+        reach.load_graph(ctx, found.parent.parent / reach.GRAPH_FILE)
+    return view
 
 
 def show_html(markup: str) -> None:

@@ -29,7 +29,6 @@ from typing import IO, Any
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
-from nbconvert import HTMLExporter
 from papermill.iorw import load_notebook_node
 from papermill.parameterize import parameterize_notebook
 from plotly.offline import get_plotlyjs
@@ -39,6 +38,7 @@ from iamkit.errors import RenderError
 from iamkit.evidence import atomic_write, iso
 from iamkit.report import browser, kernels
 from iamkit.report.areas import AREAS, Area  # noqa: F401  (re-exported: render.AREAS)
+from iamkit.report.exporter import ReportExporter
 
 TEMPLATES = Path(str(resources.files("iamkit.report").joinpath("templates")))
 
@@ -126,7 +126,7 @@ def _assets() -> dict[str, str]:
 
 
 def to_html(nb: Any) -> str:
-    exporter = HTMLExporter(template_name="iamkit", extra_template_basedirs=[str(TEMPLATES)],
+    exporter = ReportExporter(template_name="iamkit", extra_template_basedirs=[str(TEMPLATES)],
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nb, resources=dict(_assets()))
     return body

@@ -98,10 +98,11 @@ def _child(req: dict[str, str], zygote: int) -> None:
         sys.stdin = open(0, closefd=False)  # noqa: SIM115
         sys.stdout = open(1, "w", closefd=False, buffering=1)  # noqa: SIM115
         sys.stderr = open(2, "w", closefd=False, buffering=1)  # noqa: SIM115
-        sys.argv = ["ipykernel_launcher", "-f", req["connection_file"]]
+        argv = ["-f", req["connection_file"], *req.get("args", [])]
+        sys.argv = ["ipykernel_launcher", *argv]
         from ipykernel import kernelapp
 
-        kernelapp.launch_new_instance(argv=["-f", req["connection_file"]])
+        kernelapp.launch_new_instance(argv=argv)
         code = 0
     except BaseException as exc:  # the kernel's log gets the reason; the parent sees the kernel die
         print(f"iamkit kernel child failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)

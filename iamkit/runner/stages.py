@@ -9,9 +9,11 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
+from iamkit.checks import reach
+from iamkit.checks.registry import CheckContext
 from iamkit.collect import bundle as collect_bundle
 from iamkit.collect.bundle import AccountTarget
-from iamkit.errors import BadInputError
+from iamkit.errors import BadInputError, IamkitError
 from iamkit.evidence import Bundle, iso
 from iamkit.findings import Finding, Status, sort_key, write_json
 from iamkit.integrity import write_sums
@@ -82,6 +84,22 @@ def assess(state: RunState, org_bundle: Bundle | None) -> None:
             del state.bundles[aid]
         else:
             state.findings[aid] = found
+    _save_reach_graph(state, every)
+
+
+def _save_reach_graph(state: RunState, every: list[Bundle]) -> None:
+    """The organization-wide reach graph, built once here, for notebook 03 of every account
+    (:func:`iamkit.checks.reach.save_graph`). When it cannot be built (evidence the assessment already reported
+    as ERROR), nothing is saved: each notebook builds it and shows why it could not."""
+    assert state.assessment is not None
+    if state.assessment.org is None or not every:
+        return
+    ctx = CheckContext(account=state.assessment.model(every[0]), settings=state.opts.settings,
+                       org=state.assessment.org)
+    try:
+        reach.save_graph(ctx, state.run_dir / "accounts" / reach.GRAPH_FILE)
+    except IamkitError:
+        return
 
 
 def dask_client(address: str, timeout: str = "30s") -> Any:

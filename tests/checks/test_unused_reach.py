@@ -357,3 +357,36 @@ def test_unreadable_scps_decide_hops_without_them_never_error_or_hide(tmp_path):
     got = {f.resource_arn: f for f in assess(bundles, load_settings(), org)
            if f.check_id == "iam.role.external_admin_reach"}
     assert got[ADMIN_ARN].status == Status.FAIL, got[ADMIN_ARN].detail
+
+
+def test_the_saved_graph_is_the_built_graph_and_a_stale_one_is_ignored(tmp_path, monkeypatch):
+    """The assessment saves the organization-wide graph once; notebook 03 loads it instead of building it
+    again, and only when it was built from the same bundles (same collection times)."""
+    from iamkit.checks import reach
+    from iamkit.checks.registry import CheckContext
+    from iamkit.model import AccountModel, OrgModel
+
+    entry = role("entry", trust({"AWS": f"arn:aws:iam::{OUTSIDE}:root"}, StringEquals={"sts:ExternalId": "x"}),
+                 inline={"hop": allow("sts:AssumeRole", f"arn:aws:iam::{ORG_ACCT}:role/admin")})
+    admin = role("admin", trust({"AWS": f"arn:aws:iam::{ACCT}:root"}), account=ORG_ACCT, inline={"all": ADMIN_DOC})
+    bundles = [Bundle(write_bundle(tmp_path / "ev" / a, {GAAD: gaad(roles=roles)}, account_id=a))
+               for a, roles in {ACCT: [entry], ORG_ACCT: [admin]}.items()]
+    org_bundle = _org(tmp_path, (ACCT, ORG_ACCT))
+
+    def ctx() -> CheckContext:  # a new organization model: nothing cached yet
+        org = OrgModel(org_bundle)
+        org.account_bundles.update({b.account_id: b for b in bundles})
+        return CheckContext(account=AccountModel(bundles[0], org=org), settings=load_settings(), org=org)
+
+    built = reach.graph(first := ctx())
+    assert f"arn:aws:iam::{ORG_ACCT}:role/admin" in built.reached
+    reach.save_graph(first, tmp_path / reach.GRAPH_FILE)
+    monkeypatch.setattr(reach, "_build", lambda *_: pytest.fail("the saved graph is built again"))
+    assert reach.load_graph(second := ctx(), tmp_path / reach.GRAPH_FILE)
+    assert reach.graph(second) == built
+    assert reach.reach_table(second).equals(reach.reach_table(first))
+    doc = json.loads((tmp_path / reach.GRAPH_FILE).read_text())
+    doc["built_from"][ORG_ACCT] = "2020-01-01T00:00:00+00:00"  # re-collected since: another graph
+    (tmp_path / reach.GRAPH_FILE).write_text(json.dumps(doc))
+    assert not reach.load_graph(ctx(), tmp_path / reach.GRAPH_FILE)
+    assert not reach.load_graph(ctx(), tmp_path / "absent.json")

@@ -292,6 +292,12 @@ def test_notebook_load_from_the_run_equals_a_full_assessment(demo_run, tmp_path)
     fast = nb.load(demo_run / "evidence", aid, params, {}, demo_run / "accounts" / aid, whole_run=True)
     assert to_records(fast.findings) == to_records(full.findings)
     assert set(fast.org.account_bundles) == set(full.org.account_bundles)  # the reach graph sees every account
+    from iamkit.checks import reach
+    from iamkit.checks.registry import CheckContext
+
+    assert (demo_run / "accounts" / reach.GRAPH_FILE).is_file()  # saved by the assessment stage, loaded by 03
+    assert reach.graph(CheckContext(fast.model, fast.settings, fast.org)) == reach.graph(
+        CheckContext(full.model, full.settings, full.org))
     alone = nb.load(demo_run / "evidence", aid, params, {}, demo_run / "accounts" / aid)
     assert set(alone.org.account_bundles) == {aid}
     assert fast.names == full.names and any(v.startswith("permission set ") for v in fast.names.values())

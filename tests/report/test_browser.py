@@ -100,3 +100,44 @@ def test_shutdown_leaves_no_browser(tmp_path, fresh):
     browser.shutdown()
     gone, alive = psutil.wait_procs(chromiums(), timeout=10)
     assert not alive
+
+
+def test_one_page_prints_each_report_from_its_fixed_address(tmp_path, fresh, monkeypatch):
+    """Reports printed one after the other on one reused page (at the page's fixed address, for V8's code
+    cache) each come out with their own content, never the previous report's."""
+    monkeypatch.setenv("IAMKIT_PDF_CONCURRENCY", "1")
+    for n in range(1, 4):
+        browser.print_pdf(page(tmp_path, n), tmp_path / f"r{n}.pdf")
+    p = browser.printer()
+    assert len(p.slots) == 1  # one page, one address
+    for n in range(1, 4):
+        text = "".join(pg.extract_text() for pg in PdfReader(tmp_path / f"r{n}.pdf").pages)
+        assert f"Report {n}" in text and f"Chart title {n}" in text
+        assert all(f"Report {m}" not in text for m in range(1, 4) if m != n)
+    slots_dir = p.slots_dir
+    assert browser.shutdown()["printed"] == 3
+    assert not slots_dir.exists()  # the links are removed with the browser
+
+
+def _contents_page(tmp_path, n: int):
+    path = tmp_path / f"t{n}.html"
+    toc = '<nav class="iamkit-toc"><ol><li><a href="#a">Area one</a></li><li><a href="#b">Area two</a></li></ol></nav>'
+    path.write_text(f"<html><head><style>@page {{ size: A5; }}</style></head><body><h1>Report {n}</h1>{toc}"
+                    f'<h2 id="a" style="break-before: page">Area one</h2><p>x</p>'
+                    f'<h2 id="b" style="break-before: page">Area two</h2><p>y</p></body></html>')
+    return path
+
+
+def test_contents_get_page_numbers_in_one_extra_print(tmp_path, fresh):
+    pdf = browser.print_pdf(_contents_page(tmp_path, 1), tmp_path / "t1.pdf")
+    reader = PdfReader(pdf)
+    cover = reader.pages[0].extract_text()
+    assert "p. 2" in cover and "p. 3" in cover  # each entry's page, from the first print's outline
+    assert "/StructTreeRoot" in reader.trailer["/Root"]  # tagged (accessible PDF)
+    assert browser.shutdown()["toc_prints"] == 1  # the first print; the numbers agreed with the second
+
+
+def test_a_report_without_contents_is_printed_once_and_tagged(tmp_path, fresh):
+    pdf = browser.print_pdf(page(tmp_path, 1), tmp_path / "r1.pdf")
+    assert "/StructTreeRoot" in PdfReader(pdf).trailer["/Root"]
+    assert browser.shutdown()["toc_prints"] == 0

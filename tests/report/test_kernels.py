@@ -53,3 +53,20 @@ def test_each_notebook_gets_its_own_process(make_bundle, tmp_path, monkeypatch):
     second = run("import os, iamkit.report.nb as m\nprint(os.getpid(), hasattr(m, 'LEAK'), 'LEFT' in globals())")
     pid2, leak, left = second.split()
     assert first.strip() != pid2 and leak == "False" and left == "False"
+
+
+@pytest.mark.parametrize("manager", ["fork", "cold"])
+def test_report_kernels_keep_no_history_database(manager, tmp_path, monkeypatch):
+    """Report kernels, forked or cold, record no IPython history (cell sources hold the run's paths and
+    parameters; one shared SQLite file would be locked by concurrent kernels)."""
+    if manager == "fork" and not hasattr(__import__("os"), "fork"):
+        pytest.skip("POSIX only")
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    from nbclient import NotebookClient
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nb = new_notebook(cells=[new_code_cell("print(get_ipython().history_manager.enabled)")])
+    cls = kernels.manager_class(None) if manager == "fork" else kernels.ColdKernelManager
+    NotebookClient(nb, kernel_name="python3", shutdown_kernel="immediate", kernel_manager_class=cls).execute()
+    assert "".join(o.get("text", "") for o in nb.cells[0].outputs).strip() == "False"
+    assert not list((tmp_path / "ipython").rglob("history.sqlite"))
