@@ -20,10 +20,11 @@ from iamkit.checks.privilege import principal_admin
 from iamkit.evidence import Bundle
 from iamkit.findings import Status
 from iamkit.model import AccountModel, OrgModel
-from tests.checks.helpers import ACCT, allow, cred_report, cred_row, gaad, group, managed, role, run, user, write_bundle
+from tests.checks import helpers as h
+from tests.checks.helpers import ACCT, allow, gaad, group, managed, role, run, user, write_bundle
 
-MGMT = "123456789012"
-LEVELS = ("r-root", "ou-work", "ou-prod", ACCT)
+MGMT = h.SCP_MGMT
+LEVELS = h.SCP_LEVELS
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 TRUST = {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCT}:root"}, "Action": "sts:AssumeRole"}
 
@@ -42,32 +43,8 @@ GUARDRAIL = deny(["iam:CreateUser", "iam:CreateAccessKey"], "NoUsersNoKeys")
 
 
 def org_bundle(root: Path, scps: dict[str, tuple[dict | str, list[str]]], *, full_on=LEVELS, drop=()) -> Path:  # noqa: ANN001
-    """``scps``: name -> (document, target ids); FullAWSAccess sits on ``full_on`` and the management account.
-    ``drop``: organization files left out (as a denied collector leaves them)."""
-    pols = [{"PolicySummary": {"Id": "p-FullAWSAccess", "Name": "FullAWSAccess", "Type": "SERVICE_CONTROL_POLICY",
-                               "AwsManaged": True}, "Content": json.dumps(allow())}]
-    targets = {"p-FullAWSAccess": [{"TargetId": t, "Type": "X"} for t in [*full_on, MGMT]]}
-    for i, (name, (content, where)) in enumerate(scps.items()):
-        pid = f"p-{i:08d}"
-        pols.append({"PolicySummary": {"Id": pid, "Name": name, "Type": "SERVICE_CONTROL_POLICY", "AwsManaged": False},
-                     "Content": content if isinstance(content, str) else json.dumps(content)})
-        targets[pid] = [{"TargetId": t, "Type": "X"} for t in where]
-    files = {
-        "organizations/organization.json": {"Organization": {"Id": "o-abc123", "MasterAccountId": MGMT}},
-        "organizations/roots.json": {"Roots": [{"Id": "r-root", "Name": "Root", "PolicyTypes": [
-            {"Type": "SERVICE_CONTROL_POLICY", "Status": "ENABLED"}]}]},
-        "organizations/ous.json": [{"Id": "ou-prod", "Name": "Prod", "ParentId": "ou-work"},
-                                   {"Id": "ou-work", "Name": "Workloads", "ParentId": "r-root"}],
-        "organizations/accounts.json": {"Accounts": [
-            {"Id": MGMT, "Name": "mgmt", "Status": "ACTIVE", "ParentId": "r-root"},
-            {"Id": ACCT, "Name": "prod", "Status": "ACTIVE", "ParentId": "ou-prod"}]},
-        "organizations/policies.json": pols,
-        "organizations/targets.json": targets,
-    }
-    for rel in drop:
-        files.pop(rel)
-    return write_bundle(root / "org" / "organization", files, account_id=MGMT, scope="organization",
-                        extra={"organization_id": "o-abc123", "management_account_id": MGMT})
+    """``scps``: name -> (document, target ids); FullAWSAccess on ``full_on`` and the management account."""
+    return h.scp_org_bundle(root, scps, full_on=full_on, drop=tuple(drop))
 
 
 def account_files(account: str = ACCT) -> dict:
@@ -240,8 +217,8 @@ def test_protecting_the_user_itself_only_leaves_it_administrator(tmp_path):
 
 
 def _mfa(tmp_path: Path, scps: dict) -> dict[str, Status]:
-    files = {**account_files(), "iam/credential_report.csv": cred_report(cred_row("<root_account>"),
-                                                                         cred_row("ann", password=True))}
+    files = {**account_files(), "iam/credential_report.csv": h.cred_report(h.cred_row("<root_account>"),
+                                                                         h.cred_row("ann", password=True))}
     found = run(tmp_path / "run", files, "iam.user.privileged_without_mfa", org=org_bundle(tmp_path, scps))
     return {f.resource_arn.rsplit("/", 1)[-1]: f.status for f in found}
 
