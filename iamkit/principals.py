@@ -243,7 +243,9 @@ def run(args: Any) -> int:
         print(json.dumps(records, indent=1))
         return 0
     for r in records:
-        status = "ADMIN" if r["admin"] else "ESCALATES" if r["escalation"] else "CHAIN" if r["chain"] else "-"
+        status = "ADMIN" if r["admin"] else "ERROR" if r["error"] else "ESCALATES" if r["escalation"] else \
+            "CHAIN" if r["chain"] else "-"
         how = ", ".join(m["method"] for m in r["escalation"]) or " -> ".join(c.rsplit("/", 1)[-1] for c in r["chain"])
-        print(f"{status:9} {r['arn']}" + (f"  ({how})" if how else ""))
+        scp = "  [SCP cut]" if r["cut_by"].startswith("the SCP chain") else ""
+        print(f"{status:9} {r['arn']}" + (f"  ({how})" if how else "") + scp)
     return 0

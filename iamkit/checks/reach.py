@@ -318,8 +318,9 @@ def external_admin_reach(ctx: CheckContext) -> Iterator[Finding]:
     if not admin:
         yield ctx.finding(Status.PASS, resource_arn=acct.root_arn(), resource_type="AwsAccount",
                           evidence=[acct.ref(AUTHORIZATION_DETAILS, "RoleDetailList")],
-                          detail="No role of the account is admin-equivalent by its identity policies, so no external "
-                                 "principal can reach an admin role here.")
+                          detail="No role of the account is an effective administrator (its own policies and "
+                                 "boundary, and the SCP chain where it applies), so no external principal can reach "
+                                 "an admin role here.")
         return
     g = graph(ctx)
     names = dict(zip(acct.roles["arn"], acct.roles["role_name"], strict=True))

@@ -259,3 +259,6 @@ def test_principals_command_reports_the_scp_notion(tmp_path, capsys):
     assert main(["principals", str(acct), "--json"]) == 0  # no organization evidence: SCPs unknown
     alone = {r["arn"].rsplit("/", 1)[-1]: r for r in json.loads(capsys.readouterr().out)}
     assert alone["boss"]["admin"] is True and alone["boss"]["scp"].startswith("not in evidence")
+    assert main(["principals", str(acct), "--org-evidence", str(org)]) == 0  # the text form says it too
+    lines = {line.split()[1].rsplit("/", 1)[-1]: line for line in capsys.readouterr().out.splitlines()}
+    assert lines["boss"].endswith("[SCP cut]") and lines["OrgAdmin"].startswith("ADMIN")
