@@ -59,7 +59,7 @@ from iamkit.policy.intake import request_from_mapping
 from iamkit.reads import Memo
 
 __all__ = ["AdminVerdict", "Asker", "Judgement", "admin_verdicts", "documents_admin", "judge_admin",
-           "policy_grants_admin", "scp_scope", "self_writes"]
+           "policy_grants_admin", "scp_scope", "scp_short", "self_writes"]
 
 Ask = Callable[[str, str, bool], Decision]  # (action, resource, optimistic) -> decision
 SCP = "SERVICE_CONTROL_POLICY"
@@ -170,6 +170,16 @@ def scp_scope(org: OrgModel | None, account_id: str, principal_arn: str) -> str:
     if not org.policy_type_enabled(SCP):
         return "do not apply (the SCP policy type is not enabled in the organization)"
     return ""
+
+
+_SCP_SHORT = (("not in evidence", "not in evidence"), ("do not apply", "do not apply"),
+              ("leave it its own", "leave its self-write"), ("leave it", "undecidable: counted admin"),
+              ("protect it", "protect it (guardrail)"), ("do not cut", "do not cut"), ("cut", "cut"))
+
+
+def scp_short(scp: str) -> str:
+    """A verdict's ``scp`` note in two or three words, for tables (the whole note is in ``iamkit principals``)."""
+    return next((short for prefix, short in _SCP_SHORT if scp.startswith(prefix)), scp)
 
 
 def _why(exc: Exception) -> str:

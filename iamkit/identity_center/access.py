@@ -33,7 +33,7 @@ from typing import Any
 
 import pandas as pd
 
-from iamkit.admins import Judgement, documents_admin
+from iamkit.admins import Judgement, documents_admin, scp_short
 from iamkit.identity_center.tables import IdentityCenter
 from iamkit.model import AUTHORIZATION_DETAILS, AccountModel
 from iamkit.policy import PolicyError, access_level, effective_actions, escalation_paths_for
@@ -172,8 +172,9 @@ def permission_set_access(ps: Mapping[str, Any], account_id: str, acct: AccountM
     parts += [f"boundary {boundary_arn.rsplit('/', 1)[-1]}"] if boundary_arn else []
     scps = _scp_levels(org, account_id)
     parts += [f"SCP chain of {len(scps)} level(s)"] if scps else ["no SCPs"]
-    parts += [f"SCPs {judged.scp}"] if judged.admin and judged.scp else []
-    parts += [f"not administrator: {judged.cut_by}"] if judged.cut_by.startswith("the SCP chain") else []
+    unusual = scp_short(judged.scp) in ("protect it (guardrail)", "undecidable: counted admin", "do not cut")
+    parts += [f"SCPs: {scp_short(judged.scp)}"] if judged.admin and unusual else []
+    parts += ["not admin: the SCPs cut its IAM self-write"] if judged.cut_by.startswith("the SCP chain") else []
     return Access(level, methods, ", ".join(parts))
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from iamkit.admins import admin_verdicts
+from iamkit.admins import admin_verdicts, scp_short
 from iamkit.authz import EvidenceIndex
 from iamkit.checks import guardrails, reach, unused
 from iamkit.checks.registry import CheckContext
@@ -176,20 +176,10 @@ def admins_frame(view: Any) -> pd.DataFrame:
     verdicts = admin_verdicts(EvidenceIndex([view.bundle], view.org), view.model.account_id)
     rows = [{"principal": v.name, "type": v.type, "admin": v.admin, "how": v.how or "",
              "granted_by": ", ".join(v.grants), "boundary": v.boundary or "", "cut_by": v.cut_by, "error": v.error,
-             "scp": _scp_short(v.scp), "arn": v.arn} for v in verdicts.values() if v.admin or v.cut_by or v.error]
+             "scp": scp_short(v.scp), "arn": v.arn} for v in verdicts.values() if v.admin or v.cut_by or v.error]
     cols = ["principal", "type", "admin", "how", "granted_by", "boundary", "cut_by", "error", "scp", "arn"]
     return pd.DataFrame(rows, columns=cols).sort_values(["admin", "type", "principal"], ascending=[False, True, True],
                                                          ignore_index=True)
-
-
-_SCP_SHORT = (("not in evidence", "not in evidence"), ("do not apply", "do not apply"),
-              ("leave it its own", "leave its self-write"), ("leave it", "undecidable: counted admin"),
-              ("protect it", "protect it (guardrail)"), ("do not cut", "do not cut"), ("cut", "cut"))
-
-
-def _scp_short(scp: str) -> str:
-    """The verdict's ``scp`` note in two or three words (the whole note is in ``iamkit principals --json``)."""
-    return next((short for prefix, short in _SCP_SHORT if scp.startswith(prefix)), scp)
 
 
 def escalation_frame(view: Any) -> pd.DataFrame:
