@@ -276,8 +276,9 @@ class AdminVerdict:
                 "scp": self.scp}
 
 
-def _verdict(index: EvidenceIndex, arn: str, entity: dict[str, Any], context: dict[str, Any],
-             now: datetime) -> AdminVerdict:
+def _verdict(index: EvidenceIndex, own_index: EvidenceIndex, arn: str, entity: dict[str, Any],
+             context: dict[str, Any], now: datetime) -> AdminVerdict:
+    """``own_index``: the same bundles without the organization (part (a) reads no SCP file)."""
     kind = "user" if ":user/" in arn else "role"
     name = entity.get("UserName") or entity.get("RoleName") or arn.rsplit("/", 1)[-1]
     acct = index.account(arn.split(":")[4])
@@ -285,7 +286,7 @@ def _verdict(index: EvidenceIndex, arn: str, entity: dict[str, Any], context: di
     barn = (entity.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
     boundary = (acct.policies.get(barn) or {}).get("PolicyName", barn) if barn else None
     try:
-        own = Asker(index.without_org(), arn, context, now)
+        own = Asker(own_index, arn, context, now)
     except UNREADABLE as exc:
         return AdminVerdict(arn, kind, name, False, boundary=boundary, error=_why(exc))
 
@@ -307,9 +308,9 @@ def _compute(index: EvidenceIndex, account_id: str) -> dict[str, AdminVerdict]:
         raise KeyError(account_id)
     now = acct.bundle.collected_at
     context = {"aws:TokenIssueTime": now.isoformat().replace("+00:00", "Z")}
-    return {arn: _verdict(index, arn, entity, context, now) for arn, entity in (*acct.users.items(),
-                                                                                *acct.roles.items())
-            if arn.split(":")[4:5] == [account_id]}
+    own_index = index.without_org()
+    return {arn: _verdict(index, own_index, arn, entity, context, now)
+            for arn, entity in (*acct.users.items(), *acct.roles.items()) if arn.split(":")[4:5] == [account_id]}
 
 
 _VERDICTS = Memo()
