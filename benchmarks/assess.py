@@ -7,8 +7,9 @@ Then the least-privilege analyses alone, each timed in one child process with th
 through aws:PrincipalArn): the 11 SCP guardrails, iam.role.unused, Access Analyzer unused access, and the
 cross-account reach graph with iam.role.external_admin_reach (every 25th role trusts its own account, every
 50th holds a NotAction policy that allows sts:AssumeRole, so chains exist), and the per-principal analysis of
-iam.principal.privilege_escalation (effective administrators, escalation methods, role chains). Wall time per
-analysis and the child's peak RSS after it are printed.
+iam.principal.privilege_escalation (effective administrators with the SCP chain, escalation methods, role
+chains; the administrator verdicts are shared with the reach step, as the checks share them in ``iamkit
+assess``). Wall time per analysis and the child's peak RSS after it are printed.
 
 The bundle is written with BundleWriter (GAAD, credential report, password policy, virtual MFA devices,
 providers, server certificates, Access Analyzer for 4 regions, CloudTrail root events, organization
@@ -219,7 +220,7 @@ def leastpriv_child(bundle: Path, org_bundle: Path) -> None:
         from iamkit.authz import EvidenceIndex
         from iamkit.principals import analyze_account
 
-        return analyze_account(EvidenceIndex([b], Bundle(org_bundle)), b.account_id)
+        return analyze_account(EvidenceIndex([b], org), b.account_id)  # the check's organization model, as assess
 
     steps = [("model tables (GAAD users, roles, policies, trust)",
               lambda: (ctx.account.users, ctx.account.roles, ctx.account.policies, ctx.account.trust)),

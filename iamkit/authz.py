@@ -67,12 +67,19 @@ class _Account:
 
 
 class EvidenceIndex:
-    """Account bundles by account id, plus the organization bundle (if any)."""
+    """Account bundles by account id, plus the organization bundle (if any; or its model, to share what the
+    model already read)."""
 
-    def __init__(self, bundles: list[Bundle], org: Bundle | None) -> None:
+    def __init__(self, bundles: list[Bundle], org: Bundle | OrgModel | None) -> None:
         self.bundles = {b.account_id: b for b in bundles}
-        self.org = OrgModel(org) if org is not None else None
+        self.org = org if isinstance(org, OrgModel) or org is None else OrgModel(org)
         self._accounts: dict[str, _Account] = {}
+
+    def without_org(self) -> EvidenceIndex:
+        """The same account bundles (their parsed GAAD shared) without the organization: no SCP/RCP chains."""
+        out = EvidenceIndex(list(self.bundles.values()), None)
+        out._accounts = self._accounts
+        return out
 
     def account(self, account_id: str | None) -> _Account | None:
         if account_id is None or account_id not in self.bundles:

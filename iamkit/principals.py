@@ -11,7 +11,6 @@ obtain now), and ``aws:SourceAccount`` is the account for services acting in it.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -19,13 +18,13 @@ from typing import Any
 
 import orjson
 
-from iamkit.admins import Asker, admin_verdicts
+from iamkit.admins import UNREADABLE, AdminVerdict, Asker, admin_verdicts
 from iamkit.authz import EvidenceIndex, request_from_evidence
-from iamkit.policy.conditions import key_result
+from iamkit.become import chains, named_filter, trust_index
+from iamkit.policy.document import PolicyError, parse_policy
 from iamkit.policy.engine import decide
 from iamkit.policy.escalation import Inventory, Method, escalation_methods
 from iamkit.policy.intake import request_from_mapping
-from iamkit.policy.matching import UNKNOWN
 from iamkit.policy.privesc import escalation_paths
 
 __all__ = ["PrincipalReport", "analyze_account"]
@@ -51,11 +50,18 @@ class PrincipalReport:
     admin_from_outside: bool = False
     last_used: str | None = None  # roles: RoleLastUsed.LastUsedDate
     assumable_by: tuple[str, ...] = ()  # roles: principals named by Allow statements of the trust policy
+    #: what the SCP chain did to the administrator question (:attr:`iamkit.admins.AdminVerdict.scp`)
+    scp: str = ""
+    cut_by: str = ""  # why a principal whose own Allows name every IAM write is no administrator
+    #: why its escalation (or administrator status) cannot be judged: a policy of it missing from the evidence or
+    #: malformed, an unreadable SCP chain, or a role it can become whose permissions cannot be judged
+    error: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {"arn": self.arn, "type": self.type, "admin": self.admin,
                 "admin_via": self.admin_how if self.admin else ("escalation" if self.methods else
                                                                 "role chain" if self.chain else None),
+                "scp": self.scp, "cut_by": self.cut_by, "error": self.error,
                 "chain": list(self.chain),
                 "escalation": [{"method": m.path.id, "actions": list(m.path.required_actions),
                                 "detail": m.describe(), "assumed_conditions": list(m.assumed_conditions)}
@@ -73,29 +79,70 @@ def _inventory(index: EvidenceIndex, account_id: str) -> Inventory:
     trusts: dict[str, frozenset[str]] = {}
     seen: dict[tuple[bytes, str], bool] = {}  # roles sharing a trust policy share the answer (see below)
     for role in roles:
-        ok = set()
-        for service in services:
-            raw = request_from_evidence(index, service, "sts:AssumeRole", role, {"aws:SourceAccount": account_id})
-            # a trust policy has no Resource element, so without RCPs (which may name the role) the role's ARN
-            # cannot change the answer: decide once per (trust policy, service)
-            key = None if "rcps" in raw else (orjson.dumps((raw.get("resource_policy") or {}).get("document"),
-                                                           option=orjson.OPT_SORT_KEYS), service)
-            allowed = seen.get(key) if key is not None else None
-            if allowed is None:
-                allowed = decide(replace(request_from_mapping(raw, f"trust of {role}", acct.bundle.collected_at),
-                                         optimistic=True)).allowed
-                if key is not None:
-                    seen[key] = allowed
-            if allowed:
-                ok.add(service)
-        trusts[role] = frozenset(ok)
+        trusts[role] = _services_trusted(index, account_id, role, services, seen)
     return Inventory(users=tuple(acct.users), groups=tuple(g["Arn"] for g in acct.groups.values() if "Arn" in g),
                      roles=roles, customer_policies=tuple(a for a in acct.policies if ":aws:policy/" not in a),
                      role_trusts_service=trusts)
 
 
+def _services_trusted(index: EvidenceIndex, account_id: str, role: str, services: list[str],
+                      seen: dict[tuple[bytes, str], bool]) -> frozenset[str]:
+    """The services the role's trust policy lets assume it (none when the trust policy is malformed: the role's
+    own finding is an ERROR then)."""
+    acct = index.account(account_id)
+    ok = set()
+    for service in services:
+        raw = request_from_evidence(index, service, "sts:AssumeRole", role, {"aws:SourceAccount": account_id})
+        # a trust policy has no Resource element, so without RCPs (which may name the role) the role's ARN
+        # cannot change the answer: decide once per (trust policy, service)
+        key = None if "rcps" in raw else (orjson.dumps((raw.get("resource_policy") or {}).get("document"),
+                                                       option=orjson.OPT_SORT_KEYS), service)
+        allowed = seen.get(key) if key is not None else None
+        if allowed is None:
+            try:
+                request = request_from_mapping(raw, f"trust of {role}", acct.bundle.collected_at)  # type: ignore[union-attr]
+            except PolicyError:
+                return frozenset()
+            allowed = decide(replace(request, optimistic=True)).allowed
+            if key is not None:
+                seen[key] = allowed
+        if allowed:
+            ok.add(service)
+    return frozenset(ok)
+
+
+class _TrustOnly:
+    """The trust policy of a role whose own permissions cannot be judged: others may still become it."""
+
+    def __init__(self, role: dict[str, Any] | None) -> None:
+        self.trust_raw = role.get("AssumeRolePolicyDocument") if role else None
+        try:
+            self.trust = parse_policy(self.trust_raw) if self.trust_raw else None
+        except PolicyError:  # malformed: nobody can be shown to become it (its own finding is an ERROR)
+            self.trust = None
+
+
+def _askers(index: EvidenceIndex, own: list[str], verdicts: dict[str, AdminVerdict], context: dict[str, Any],
+            now: datetime) -> tuple[dict[str, Asker], dict[str, str]]:
+    """Askers of the principals whose policies can be read, and why not for the others (per principal: one
+    missing policy never hides the other principals' verdicts)."""
+    askers: dict[str, Asker] = {}
+    broken: dict[str, str] = {}
+    for arn in own:
+        if verdicts[arn].error:
+            broken[arn] = verdicts[arn].error
+            continue
+        try:
+            askers[arn] = Asker(index, arn, context, now)
+        except UNREADABLE as exc:
+            broken[arn] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return askers, broken
+
+
 def analyze_account(index: EvidenceIndex, account_id: str) -> list[PrincipalReport]:
-    """One report per user and role of the account (service-linked roles included, marked)."""
+    """One report per user and role of the account (service-linked roles included, marked). A principal whose
+    policies cannot be read gets ``error`` (and so does one that can become such a role, when nothing else
+    decides it); the others are judged as usual."""
     acct = index.account(account_id)
     if acct is None:
         raise KeyError(account_id)
@@ -103,38 +150,45 @@ def analyze_account(index: EvidenceIndex, account_id: str) -> list[PrincipalRepo
     context = {"aws:TokenIssueTime": now.isoformat().replace("+00:00", "Z")}
     inventory = _inventory(index, account_id)
     own = [arn for arn in (*acct.users, *acct.roles) if arn.split(":")[4:5] == [account_id]]  # GAAD is one account's
-    askers = {arn: Asker(index, arn, context, now) for arn in own}
     verdicts = admin_verdicts(index, account_id)
+    askers, broken = _askers(index, own, verdicts, context, now)
+    trusts: dict[str, Any] = {**{a: _TrustOnly(acct.roles.get(a)) for a in broken if a in acct.roles}, **askers}
     admins = {arn for arn in askers if verdicts[arn].admin}
     inventory = replace(inventory, admin_roles=frozenset(r for r in inventory.roles if r in admins))
-    trusts = _trust_index(askers, inventory)
+    named_in = trust_index(trusts, inventory)
     methods = {arn: () if arn in admins else tuple(escalation_methods(a.ask, inventory, arn, a.witnesses,
-                                                                      named=_named(a, trusts), might=a.might))
+                                                                      named=named_filter(a, named_in), might=a.might))
                for arn, a in askers.items()}
-    chains = _chains(askers, inventory, admins, methods)
-    external = _external_reach(index, account_id, askers, now)
-    reports = []
-    for arn in askers:
-        entity = acct.users.get(arn) or acct.roles.get(arn) or {}
-        boundary = (entity.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
-        trust = askers[arn].trust
-        who = tuple(dict.fromkeys(f"{kind}:{v}" for st in (trust.statements if trust else ()) if st.is_allow
-                                  for kind, values in (st.principals or {}).items() for v in values))
-        last = (entity.get("RoleLastUsed") or {}).get("LastUsedDate")
-        reach = external.get(arn, ())
-        reports.append(PrincipalReport(arn, "user" if arn in acct.users else "role", arn in admins, methods[arn],
-                                       boundary, ":role/aws-service-role/" in arn, chains.get(arn, ()),
-                                       verdicts[arn].how, reach,
-                                       bool(reach) and (arn in admins or bool(methods[arn]) or arn in chains),
-                                       str(last) if last else None, who))
-    return reports
+    goal = {a for a in askers if a in admins or methods[a]}
+    to_goal = chains(askers, trusts, inventory, goal)
+    unknown = chains(askers, trusts, inventory, {r for r in broken if r in acct.roles}, goal | set(to_goal)) \
+        if broken else {}
+    errors = {**{p: f"it can become {' -> '.join(c)}, whose permissions cannot be judged ({broken[c[-1]]})"
+                 for p, c in unknown.items()}, **broken}
+    external = _external_reach(index, account_id, trusts, now)
+    return [_report(acct, arn, verdicts[arn], arn in admins, methods.get(arn, ()), to_goal.get(arn, ()),
+                    external.get(arn, ()), trusts.get(arn), errors.get(arn, "")) for arn in own]
+
+
+def _report(acct: Any, arn: str, verdict: AdminVerdict, admin: bool, methods: tuple[Method, ...],
+            chain: tuple[str, ...], reach: tuple[str, ...], holder: Any, error: str) -> PrincipalReport:
+    entity = acct.users.get(arn) or acct.roles.get(arn) or {}
+    boundary = (entity.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
+    trust = holder.trust if holder is not None else None
+    who = tuple(dict.fromkeys(f"{kind}:{v}" for st in (trust.statements if trust else ()) if st.is_allow
+                              for kind, values in (st.principals or {}).items() for v in values))
+    last = (entity.get("RoleLastUsed") or {}).get("LastUsedDate")
+    return PrincipalReport(arn, "user" if arn in acct.users else "role", admin, methods, boundary,
+                           ":role/aws-service-role/" in arn, chain, verdict.how, reach,
+                           bool(reach) and (admin or bool(methods) or bool(chain)), str(last) if last else None, who,
+                           verdict.scp, verdict.cut_by, error)
 
 
 _SOME_ACCOUNT = "arn:aws:iam::000000000000:root"  # stands for "any AWS principal" ("*" in a trust policy)
 _ASSUMED_IDENTITY = {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole*", "Resource": "*"}]}
 
 
-def _external_reach(index: EvidenceIndex, account_id: str, askers: dict[str, Asker],
+def _external_reach(index: EvidenceIndex, account_id: str, askers: dict[str, Any],
                     now: datetime) -> dict[str, tuple[str, ...]]:
     """Role ARN -> the principals outside the account its trust policy lets in (evaluated optimistically, their
     side assumed to allow: another account decides for its own principals)."""
@@ -166,158 +220,6 @@ def _external_reach(index: EvidenceIndex, account_id: str, askers: dict[str, Ask
     return out
 
 
-def _trust_index(askers: dict[str, Asker], inventory: Inventory) -> dict[str, set[str]]:
-    """AWS principal value named in a role's trust policy -> roles ("*" and account roots under "*": any
-    principal of the account whose identity policies allow sts:AssumeRole). Only a candidate filter: the
-    evaluator decides each edge."""
-    out: dict[str, set[str]] = {}
-    for role in inventory.roles:
-        asker = askers.get(role)
-        trust = asker.trust if asker is not None else None
-        if trust is None:
-            continue
-        for st in trust.statements:
-            if st.is_allow and st.not_principals is not None:  # Allow NotPrincipal: nearly anyone
-                out.setdefault("*", set()).add(role)
-            for value in (st.principals or {}).get("AWS", ()):
-                key = "*" if value == "*" or value.endswith(":root") or value.isdigit() else value
-                out.setdefault(key, set()).add(role)
-    return out
-
-
-_ASSUME = "sts:assumerole"
-
-
-def _key_state(k: Any, ctx: Any) -> bool | None:
-    """One condition key's result for this context (None: cannot be decided), as the evaluator gets it."""
-    present = ctx.get(k.key)
-    if k.parsed is None or present is UNKNOWN or any(ctx.get(v) is UNKNOWN for v in k.variables):
-        return None
-    return key_result(k.parsed, k.values, present, ctx.values)
-
-
-def _signature(policies: Any, ctx: Any) -> tuple[bool | None, ...] | None:
-    """What in these policies' statements that can match sts:AssumeRole depends on who asks: the result of
-    each condition key in the principal's context (principals of one kind and account differ only in keys such
-    as aws:PrincipalArn, aws:username, tags; target-dependent keys move alike for all of them). None when a
-    Resource holds a policy variable or a statement names principals: then only the principal itself decides."""
-    sig: list[bool | None] = []
-    for pol in policies:
-        for st in pol.candidates(_ASSUME):
-            if not st.actions.match(_ASSUME):
-                continue
-            if (st.resources is not None and any("${" in x for x in st.resources.patterns)) or \
-                    st.not_principal is not None or (st.principal is not None and st.principal.aws - {"*"}):
-                return None
-            sig += [_key_state(k, ctx) for k in st.conditions]
-    return tuple(sig)
-
-
-def _plain_trust(asker: Asker | None) -> bool:
-    """The role's trust policy names no principal ARN of the account and has no condition or NotPrincipal:
-    it lets in any principal of the account or none, whoever asks."""
-    trust = asker.trust if asker is not None else None
-    return trust is not None and all(
-        not st.conditions and st.not_principals is None
-        and all(v == "*" or v.endswith(":root") or v.isdigit() for v in (st.principals or {}).get("AWS", ()))
-        for st in trust.statements)
-
-
-def _classes(askers: dict[str, Asker], goal: set[str]) -> list[tuple[bool, list[str]]]:
-    """Principals (not goals) some identity Allow of which names sts:AssumeRole, grouped by what decides an
-    assumption: kind, account, the compiled identity policies and boundary, and the :func:`_signature` of
-    everything that can match sts:AssumeRole (identity, boundary, SCPs, RCPs) in their context. (plain,
-    members): a plain class's members all get the same answer for a role with a plain trust policy."""
-    groups: dict[Any, list[str]] = {}
-    plain: dict[Any, bool] = {}
-    for arn, asker in askers.items():
-        base = asker.base
-        if arn in goal or not _names_assume(asker):
-            continue
-        p = base.principal
-        pols = [*base.identity, *([base.boundary] if base.boundary else []),
-                *(pol for lvl in (*(base.scps or ()), *(base.rcps or ())) for pol in lvl.policies)]
-        sig = _signature(pols, base.context)
-        key: Any = (p.kind, p.service_linked, p.account, tuple(id(pol.statements) for pol in base.identity),
-                    id(base.boundary.statements) if base.boundary is not None else None, sig) \
-            if sig is not None else ("alone", arn)
-        plain[key] = sig is not None
-        groups.setdefault(key, []).append(arn)
-    return [(plain[k], members) for k, members in groups.items()]
-
-
-def _names_assume(asker: Asker) -> bool:
-    """Some identity Allow of the principal names sts:AssumeRole."""
-    return any(st.allow and st.actions.match(_ASSUME) for pol in asker.base.identity
-               for st in pol.candidates(_ASSUME))
-
-
-def _named(asker: Asker, trusts: dict[str, set[str]]) -> Callable[[str, str], bool]:
-    """:meth:`Asker.named`, and for sts:AssumeRole* a cheap filter on the target role's trust policy: it names
-    the principal itself, or (``*``: any principal, an account) lets identity policies decide and one of the
-    principal's names sts:AssumeRole. The evaluator decides what passes; without the filter every principal
-    would be asked about every administrator role (principals x roles)."""
-    direct = set().union(*(trusts.get(form, ()) for form in asker.base.principal.forms))
-    delegated = trusts.get("*", set()) if _names_assume(asker) else set()
-
-    def named(action: str, resource: str) -> bool:
-        if action.lower().startswith("sts:assumerole"):
-            return resource in direct or resource in delegated
-        return asker.named(action, resource)
-
-    return named
-
-
-def _chains(askers: dict[str, Asker], inventory: Inventory, admins: set[str],
-            methods: dict[str, tuple[Method, ...]]) -> dict[str, tuple[str, ...]]:
-    """Shortest "can become" chains (sts:AssumeRole) to an administrator or an escalating principal: one
-    breadth-first walk backwards from those goals, so each principal is reached once. Among chains of the
-    same length the one whose roles come first in the evidence's order wins. Principals that decide alike
-    (:func:`_classes`) are asked once per role with a plain trust policy, so the work grows with roles x
-    distinct permission sets, not roles x principals. (A principal with an escalation method is a goal
-    itself, so roles it could pass to a service add no chain.)"""
-    trusts = _trust_index(askers, inventory)
-    order = {r: i for i, r in enumerate(inventory.roles)}
-    goal = {a for a in askers if a in admins or methods[a]}
-    owner = {form: arn for arn, a in askers.items() for form, cat in a.base.principal.forms.items()
-             if cat != "account"}
-    named: dict[str, list[str]] = {}  # role -> principals its trust names by ARN
-    for key, roles in trusts.items():
-        if key != "*" and owner.get(key) is not None:
-            for role in roles:
-                named.setdefault(role, []).append(owner[key])
-    open_roles = trusts.get("*", set())
-    classes = _classes(askers, goal)
-    nxt: dict[str, str] = {}
-
-    def can(p: str, t: str) -> bool:
-        return p not in goal and p not in nxt and p != t and askers[p].ask("sts:AssumeRole", t, True).allowed
-
-    frontier = [r for r in inventory.roles if r in goal]
-    while frontier:
-        new: list[str] = []
-        for t in frontier:
-            hits = [p for p in named.get(t, ()) if can(p, t)]
-            if t in open_roles:
-                shared = _plain_trust(askers.get(t))
-                for i, (plain, members) in enumerate(classes):
-                    if plain and shared:
-                        rep = next((m for m in members if m not in nxt and m != t), None)
-                        if rep is not None and can(rep, t):
-                            hits += [m for m in members if m not in nxt and m != t]
-                            classes[i] = (plain, [])
-                    else:
-                        hits += [m for m in members if can(m, t)]
-            for p in dict.fromkeys(hits):
-                nxt[p] = t
-                new.append(p)
-        frontier = sorted((p for p in new if p in order), key=order.__getitem__)
-    out: dict[str, tuple[str, ...]] = {}
-    for p, t in nxt.items():  # in the order of the walk: t is a goal or was given its chain before p
-        out[p] = (t, *out.get(t, ()))
-    return out
-
-
 def add_parser(sub: Any, epilog: str) -> None:
     """Register ``iamkit principals`` on the CLI's subparsers."""
     p = sub.add_parser("principals", epilog=epilog,
@@ -341,7 +243,9 @@ def run(args: Any) -> int:
         print(json.dumps(records, indent=1))
         return 0
     for r in records:
-        status = "ADMIN" if r["admin"] else "ESCALATES" if r["escalation"] else "CHAIN" if r["chain"] else "-"
+        status = "ADMIN" if r["admin"] else "ERROR" if r["error"] else "ESCALATES" if r["escalation"] else \
+            "CHAIN" if r["chain"] else "-"
         how = ", ".join(m["method"] for m in r["escalation"]) or " -> ".join(c.rsplit("/", 1)[-1] for c in r["chain"])
-        print(f"{status:9} {r['arn']}" + (f"  ({how})" if how else ""))
+        scp = "  [SCP cut]" if r["cut_by"].startswith("the SCP chain") else ""
+        print(f"{status:9} {r['arn']}" + (f"  ({how})" if how else "") + scp)
     return 0

@@ -6,11 +6,15 @@ Evidence: ``iam/authorization_details.json`` (GAAD) and, when present, the organ
   principal can use a catalogued escalation method (:mod:`iamkit.policy.escalation`: pathfinding.cloud's
   paths plus iamkit's own), naming each method with the action, the resource and the statement that
   allows each step, or when it can become (sts:AssumeRole, or a role passed to a service) a principal that
-  escalates or is an administrator, naming the shortest chain. NOT_APPLICABLE for administrators (there is
-  nothing above them to reach; ``iam.policy.full_admin_attached`` covers them) and service-linked roles
-  (only their service can use them). PASS otherwise. Every request is decided with the principal's identity
-  policies, groups, permissions boundary and SCP chain, so a Deny in another policy, a boundary or an SCP
-  removes a method; a condition the evidence cannot decide is assumed to hold and the detail says so.
+  escalates or is an administrator, naming the shortest chain. NOT_APPLICABLE for administrators (their own
+  policies allow every IAM write and the SCP chain leaves them writing their own permissions, see
+  :mod:`iamkit.admins`: there is nothing above them to reach; ``iam.policy.full_admin_attached`` covers them)
+  and service-linked roles (only their service can use them). PASS otherwise. Every request is decided with the
+  principal's identity policies, groups, permissions boundary and SCP chain, so a Deny in another policy, a
+  boundary or an SCP removes a method; a condition the evidence cannot decide is assumed to hold and the detail
+  says so. ERROR per principal when one of its policies is missing from the evidence or malformed (or the SCP
+  chain cannot be read), or when, with no method or chain of its own, it can become a role whose permissions
+  cannot be judged: the other principals keep their verdicts.
 """
 
 from __future__ import annotations
@@ -43,8 +47,7 @@ def _detail(r: PrincipalReport) -> str:
 def privilege_escalation(ctx: CheckContext) -> Iterator[Finding]:
     acct = ctx.account
     acct.require(AUTHORIZATION_DETAILS)
-    org = ctx.org.bundle if ctx.org is not None else None
-    for r in sorted(analyze_account(EvidenceIndex([acct.bundle], org), acct.account_id), key=lambda x: x.arn):
+    for r in sorted(analyze_account(EvidenceIndex([acct.bundle], ctx.org), acct.account_id), key=lambda x: x.arn):
         ev = [acct.ref(AUTHORIZATION_DETAILS, f"{'UserDetailList' if r.type == 'user' else 'RoleDetailList'}"
                                               f"[Arn={r.arn}]")]
         kind = RESOURCE_TYPE[r.type]
@@ -56,11 +59,14 @@ def privilege_escalation(ctx: CheckContext) -> Iterator[Finding]:
             yield ctx.finding(Status.NOT_APPLICABLE, resource_arn=r.arn, resource_type=kind, evidence=ev,
                               detail=f"IAM Identity Center role {name}: its permission set is judged, in every "
                                      "account it reaches, by sso.permission_set.privilege_escalation.")
+        elif r.error:
+            yield ctx.error(f"whether {r.type} {name} can escalate is unknown: {r.error}", resource_arn=r.arn,
+                            resource_type=kind)
         elif r.admin:
             yield ctx.finding(Status.NOT_APPLICABLE, resource_arn=r.arn, resource_type=kind, evidence=ev,
                               detail=f"{r.type.capitalize()} {name} is already an administrator (its own policies "
-                                     "and boundary allow every IAM write; the SCPs cap every principal of the "
-                                     "account alike); nothing to escalate to.")
+                                     "and boundary allow every IAM write; SCPs: " + (r.scp or "none") + "); "
+                                     "nothing to escalate to.")
         elif r.methods or r.chain:
             yield ctx.finding(Status.FAIL, resource_arn=r.arn, resource_type=kind, evidence=ev, detail=_detail(r))
         else:

@@ -3,7 +3,8 @@
 What each check reads, what one finding is about and when it says which status:
 ``mfa.metadata.yaml`` beside this module (rendered in docs/checks.md).
 Administrators are the policy evaluator's effective administrators (:func:`iamkit.checks.privilege.principal_admin`:
-Denies in other policies and permissions boundaries applied).
+Denies in other policies and permissions boundaries applied, and an SCP chain that takes away a user's writing of
+its own permissions makes it no administrator).
 
 Federated users (SAML/OIDC, IAM Identity Center) are not IAM users: they do not appear in the
 credential report, their MFA is enforced by the identity provider, and these checks do not flag them.
@@ -47,7 +48,7 @@ def console_mfa(ctx: CheckContext) -> Iterator[Finding]:
 def privileged_without_mfa(ctx: CheckContext) -> Iterator[Finding]:
     acct = ctx.account
     cr = acct.cred_users()[["arn", "mfa_active", "password_enabled"]]
-    adm = principal_admin(acct)
+    adm = principal_admin(acct, ctx.org)
     users = adm[adm["principal_type"] == "user"]
     for arn, name, err in zip(users["principal_arn"], users["principal_name"], users["error"], strict=True):
         if err:

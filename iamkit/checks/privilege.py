@@ -10,10 +10,10 @@ default version, inline policies).
   ``NotAction`` tricks such as ``Allow NotAction iam:ChangePassword`` count and ``Allow NotAction iam:*``
   does not). The FAIL names the holders and splits them by the evaluator's effective-administrator verdict
   (:func:`principal_admin`): those it makes administrators, and those whose admin is cut by a Deny in another
-  policy or by a permissions boundary (with the deciding statement). The verdict stays on the policy, as CIS
-  2.14 and FSBP IAM.1 judge the attached document. A managed policy attached only to service-linked or IAM
-  Identity Center roles is not flagged (AWS and Identity Center permission sets manage those attachments);
-  the detail says so. An attached policy GAAD did not return is an ERROR.
+  policy, by a permissions boundary or by the SCP chain of the account (with the deciding statement). The
+  verdict stays on the policy, as CIS 2.14 and FSBP IAM.1 judge the attached document. A managed policy
+  attached only to service-linked or IAM Identity Center roles is not flagged (AWS and Identity Center
+  permission sets manage those attachments); the detail says so. An attached policy GAAD did not return is an ERROR.
 * ``iam.user.direct_policies``: per user; FAIL when managed or inline policies are attached directly.
 * ``iam.support_role``: per account; PASS when ``AWSSupportAccess`` is attached to a role (CIS asks for a
   support *role*; a user or group holding it is named in the FAIL).
@@ -21,8 +21,8 @@ default version, inline policies).
   listing the principals holding it, PASS when nobody does.
 
 :func:`principal_admin` is the per-principal effective-administrator table (:mod:`iamkit.admins`: the
-evaluator on a user's or role's own identity policies, incl. its groups', and its permissions boundary; SCPs
-cap every principal of the account alike and are judged by the guardrail checks): notebooks should call it.
+evaluator on a user's or role's own identity policies, incl. its groups', and its permissions boundary, then the
+SCP chain of its account, which must leave it writing its own permissions): notebooks should call it.
 """
 
 from __future__ import annotations
@@ -64,13 +64,17 @@ def policy_verdicts(acct: AccountModel) -> pd.DataFrame:
     return pol
 
 
-def principal_admin(acct: AccountModel) -> pd.DataFrame:
+def principal_admin(acct: AccountModel, org: Any = None) -> pd.DataFrame:
     """One row per user and role: principal_arn, principal_type, principal_name, is_admin (the evaluator's
-    effective administrator: :mod:`iamkit.admins`), how ("direct" / "group <name>"), policies (those whose
-    statements allow the admin probes), boundary, cut_by (why a principal whose Allows name every probe is
-    not one: the Deny or the boundary), error (why it could not be decided: a missing or malformed policy)."""
-    rows = [v.as_dict() for v in admin_verdicts(EvidenceIndex([acct.bundle], None), acct.account_id).values()]
-    t = pd.DataFrame(rows, columns=["arn", "type", "name", "admin", "how", "grants", "boundary", "cut_by", "error"])
+    effective administrator, :mod:`iamkit.admins`: its own policies and boundary allow every IAM write, and the
+    SCP chain of ``org`` (the check context's organization model; None: SCPs not in evidence) leaves it writing
+    its own permissions), how ("direct" / "group <name>"), policies (those whose statements allow the admin
+    probes), boundary, cut_by (why a principal whose Allows name every probe is not one: the Deny, the boundary
+    or the SCP), error (why it could not be decided: a missing or malformed policy, an unreadable SCP chain),
+    scp (what the SCP chain did: "not in evidence", "do not apply (...)", "leave it ...", "cut ...")."""
+    rows = [v.as_dict() for v in admin_verdicts(EvidenceIndex([acct.bundle], org), acct.account_id).values()]
+    t = pd.DataFrame(rows, columns=["arn", "type", "name", "admin", "how", "grants", "boundary", "cut_by", "error",
+                                    "scp"])
     return t.rename(columns={"arn": "principal_arn", "type": "principal_type", "name": "principal_name",
                              "admin": "is_admin", "grants": "policies"}).astype({"is_admin": bool})
 
@@ -86,10 +90,11 @@ def _why(full_star: bool, admin: bool) -> str:
         "its holder anything)" if admin else "")
 
 
-def _holders_text(acct: AccountModel, holders: pd.DataFrame) -> str:
+def _holders_text(acct: AccountModel, holders: pd.DataFrame, org: Any) -> str:
     """Who holds the policy, split by the evaluator's verdict: effective administrators, and holders whose
-    admin is cut (a Deny in another policy, a permissions boundary) with why. Groups count through members."""
-    admins = principal_admin(acct).set_index("principal_arn")
+    admin is cut (a Deny in another policy, a permissions boundary, the SCP chain) with why. Groups count through
+    members."""
+    admins = principal_admin(acct, org).set_index("principal_arn")
     gm = acct.group_members
     arns = [a for t, a in zip(holders["principal_type"], holders["principal_arn"], strict=True) if t != "group"]
     arns += list(gm.loc[gm["group_arn"].isin(holders["principal_arn"]), "user_arn"])
@@ -133,7 +138,7 @@ def _managed_findings(ctx: CheckContext, pol: pd.DataFrame, aws_managed_roles: s
         yield ctx.finding(Status.FAIL, resource_arn=parn, resource_type="AwsIamPolicy", evidence=ev,
                           detail=f"Policy {p['name']} has {why} and is attached to {len(cn)} principal(s): "
                                  f"{', '.join(cn[:20])}{' ...' if len(cn) > 20 else ''}."
-                                 + _holders_text(acct, customer))
+                                 + _holders_text(acct, customer, ctx.org))
 
 
 def _inline_findings(ctx: CheckContext, aws_managed_roles: set[str]) -> Iterator[Finding]:
@@ -156,7 +161,7 @@ def _inline_findings(ctx: CheckContext, aws_managed_roles: set[str]) -> Iterator
             holder = pd.DataFrame({"principal_type": [ptype], "principal_arn": [parn]})
             yield ctx.finding(Status.FAIL, resource_arn=parn, resource_type=kind, evidence=ev,
                               detail=f"Inline policies of {ptype} {pname} grant full administrative access: "
-                                     f"{', '.join(bad)}." + _holders_text(acct, holder))
+                                     f"{', '.join(bad)}." + _holders_text(acct, holder, ctx.org))
         elif errs:
             yield ctx.error(f"inline policies of {ptype} {pname} are malformed: {'; '.join(errs)}",
                             resource_arn=parn, resource_type=kind)

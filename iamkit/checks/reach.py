@@ -286,7 +286,7 @@ def reach_table(ctx: CheckContext) -> pd.DataFrame:
     """One row per (role of this account, trusted principal outside the account): role_arn, role_name, principal,
     kind, scope, conditions, admin, externally_reachable, chain."""
     acct, g = ctx.account, graph(ctx)
-    admin = admin_roles(acct)
+    admin = admin_roles(acct, ctx.org)
     rows = []
     for arn, name in zip(acct.roles["arn"], acct.roles["role_name"], strict=True):
         for t in g.trust.get(arn, []):
@@ -299,23 +299,28 @@ def reach_table(ctx: CheckContext) -> pd.DataFrame:
                                        "externally_reachable", "chain"])
 
 
-def admin_roles(acct: AccountModel) -> set[str]:
-    pa = principal_admin(acct)
+def admin_roles(acct: AccountModel, org: Any = None) -> set[str]:
+    """Effective administrator roles (:func:`principal_admin` with the organization model ``org``), except
+    service-linked and IAM Identity Center roles. A role whose own policies make it administrator but whose SCP
+    chain cannot be read counts (over-report, never hide a path to an administrator)."""
+    pa = principal_admin(acct, org)
     roles = acct.roles
     skip = set(roles.loc[roles["is_service_linked"] | roles["is_sso_provisioned"], "arn"])
-    return {a for a, t, adm in zip(pa["principal_arn"], pa["principal_type"], pa["is_admin"], strict=True)
-            if t == "role" and adm and a not in skip}
+    return {a for a, t, adm, err, pols in zip(pa["principal_arn"], pa["principal_type"], pa["is_admin"], pa["error"],
+                                              pa["policies"], strict=True)
+            if t == "role" and (adm or (err and pols)) and a not in skip}
 
 
 @check("iam.role.external_admin_reach")
 def external_admin_reach(ctx: CheckContext) -> Iterator[Finding]:
     acct = ctx.account
-    admin = admin_roles(acct)
+    admin = admin_roles(acct, ctx.org)
     if not admin:
         yield ctx.finding(Status.PASS, resource_arn=acct.root_arn(), resource_type="AwsAccount",
                           evidence=[acct.ref(AUTHORIZATION_DETAILS, "RoleDetailList")],
-                          detail="No role of the account is admin-equivalent by its identity policies, so no external "
-                                 "principal can reach an admin role here.")
+                          detail="No role of the account is an effective administrator (its own policies and "
+                                 "boundary, and the SCP chain where it applies), so no external principal can reach "
+                                 "an admin role here.")
         return
     g = graph(ctx)
     names = dict(zip(acct.roles["arn"], acct.roles["role_name"], strict=True))

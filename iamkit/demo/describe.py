@@ -40,8 +40,11 @@ SEMANTICS = """\
 - `iam.role.external_admin_reach`: per admin-equivalent role (root ARN when an account has none); Dev's
   `legacy-admin-inline` is reached by 444455556666 through `ci-entry`.
 - Administrators (`iam.user.privileged_without_mfa`, `iam.principal.privilege_escalation`, the holders named
-  by `iam.policy.full_admin_attached`, `iamkit principals`) are the policy evaluator's: every IAM write
-  allowed by the principal's own policies (groups included) and its permissions boundary. False-positive
+  by `iam.policy.full_admin_attached`, `iamkit principals`, `sso.permission_set.admin`) are the policy
+  evaluator's: every IAM write allowed by the principal's own policies (groups included) and its permissions
+  boundary, and, in a member account, the SCP chain still lets it attach or put a policy on itself (or its
+  group). Prod's and Dev's `deny_iam_users` guardrail (no users, no access keys) leaves that intact, so their
+  administrators stay administrators; no demo SCP denies iam:* to a principal with admin policies. False-positive
   trap in Sandbox: `tina.quarantined` (AdministratorAccess through group SandboxAdmins, cut by the Deny in
   QuarantineReadOnly of group Quarantine) and `bo.bounded` (the same group, capped by the boundary
   SandboxBoundary) are not administrators and cannot escalate: no `iam.user.privileged_without_mfa` finding

@@ -12,11 +12,14 @@ Center attaches the permission set's policies to the ``AWSReservedSSO_*`` role i
 the GAAD of another collected account (``pool``). A document found nowhere leaves the verdict
 ``unknown`` with the reason: it is never read as "no permissions".
 
-:func:`decide` is the one place that asks the policy engine (:mod:`iamkit.policy`); swap it for a
-fuller evaluator without touching the rest. Levels, worst first: ``admin`` (admin-equivalent after
-boundary and SCPs: :func:`iamkit.policy.is_admin_equivalent`), ``escalate`` (a catalogued escalation
-path's actions are all allowed: :func:`iamkit.policy.escalation_paths_for`), ``write`` (some action
-that is not List/Read), ``read_only``, ``none``.
+Levels, worst first: ``admin``, decided by the same function as for IAM users and roles
+(:func:`iamkit.admins.documents_admin`: the permission set's policies and boundary allow every IAM write on
+``*``, and the account's SCP chain leaves the role it becomes there writing its own permissions; see
+:mod:`iamkit.admins`), asked as the provisioned role ``AWSReservedSSO_<name>_<suffix>`` of the account's GAAD
+(or a stand-in ARN of that form when the account's evidence lacks it); then, from the set of actions allowed
+after boundary and SCPs (:func:`decide`), ``escalate`` (a catalogued escalation path's actions are all allowed:
+:func:`iamkit.policy.escalation_paths_for`), ``write`` (some action that is not List/Read), ``read_only``,
+``none``.
 """
 
 from __future__ import annotations
@@ -30,11 +33,10 @@ from typing import Any
 
 import pandas as pd
 
+from iamkit.admins import Judgement, documents_admin, scp_short
 from iamkit.identity_center.tables import IdentityCenter
 from iamkit.model import AUTHORIZATION_DETAILS, AccountModel
-from iamkit.policy import PolicyError, access_level, effective_actions, escalation_paths_for, is_admin_equivalent
-from iamkit.policy.actions import all_actions
-from iamkit.policy.evaluate import ADMIN_MAX_EXCLUDED_ACTIONS
+from iamkit.policy import PolicyError, access_level, effective_actions, escalation_paths_for
 
 LEVELS = ("admin", "escalate", "write", "read_only", "none", "unknown")
 LABELS = {"admin": "admin", "escalate": "can escalate", "write": "limited write", "read_only": "read-only",
@@ -53,28 +55,17 @@ class Access:
     reason: str = ""  # why unknown; else a one-line summary of what was evaluated
 
 
-# -- the one call into the policy engine --------------------------------------------------------------
-def _allowed(docs: list[dict[str, Any]], *, strict: bool) -> frozenset[str]:
-    return effective_actions(docs, include_conditional=not strict, all_resources_only=strict)
+# -- the levels below admin: the set of actions allowed --------------------------------------------------
+def _allowed(docs: list[dict[str, Any]]) -> frozenset[str]:
+    return effective_actions(docs, include_conditional=True, all_resources_only=False)
 
 
 @lru_cache(maxsize=4096)
 def _decide(identity: str, boundary: str, scps: str) -> tuple[str, tuple[str, ...]]:
     ident, bound, levels = json.loads(identity), json.loads(boundary), json.loads(scps)
-    sets = [ident] + ([[bound]] if bound is not None else []) + (levels or [])
-
-    def intersect(strict: bool) -> frozenset[str]:
-        out = _allowed(sets[0], strict=strict)
-        for docs in sets[1:]:
-            out &= _allowed(docs, strict=strict)
-        return out
-
-    full = intersect(strict=True)
-    missing = all_actions() - full
-    rest = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "NotAction": sorted(missing), "Resource": "*"}]}
-    if not missing or (len(missing) <= ADMIN_MAX_EXCLUDED_ACTIONS and is_admin_equivalent(rest)):
-        return "admin", ()
-    allowed = intersect(strict=False)
+    allowed = _allowed(ident)
+    for docs in ([[bound]] if bound is not None else []) + (levels or []):
+        allowed &= _allowed(docs)
     paths = escalation_paths_for(allowed)
     if paths:
         return "escalate", tuple(f"{p.id} ({p.name})" for p in paths)
@@ -87,12 +78,25 @@ def _decide(identity: str, boundary: str, scps: str) -> tuple[str, tuple[str, ..
 
 def decide(identity: list[dict[str, Any]], boundary: dict[str, Any] | None,
            scps: list[list[dict[str, Any]]] | None) -> tuple[str, tuple[str, ...]]:
-    """(level, details) of identity policies under an optional boundary and SCP levels
-    (each level a list of documents; ``None``: no SCPs apply). Details are the escalation paths
-    (``escalate``) or up to ten write-level actions (``write``). Raises PolicyError for a malformed
-    document."""
+    """(level, details) below ``admin`` (which :func:`iamkit.admins.documents_admin` decides first) of identity
+    policies under an optional boundary and SCP levels (each level a list of documents; ``None``: no SCPs apply).
+    Details are the escalation paths (``escalate``) or up to ten write-level actions (``write``). Raises
+    PolicyError for a malformed document."""
     return _decide(json.dumps(identity, sort_keys=True), json.dumps(boundary, sort_keys=True),
                    json.dumps(scps, sort_keys=True))
+
+
+def provisioned_role(ps_name: str, account_id: str, acct: AccountModel | None) -> str:
+    """The ARN of the role IAM Identity Center provisions for permission set ``ps_name`` in the account: the
+    ``AWSReservedSSO_<name>_<suffix>`` role of its GAAD, else a stand-in of that form (suffix zeros)."""
+    if acct is not None and acct.bundle.has(AUTHORIZATION_DETAILS):
+        roles = acct.roles[acct.roles["is_sso_provisioned"]]
+        for arn, name in zip(roles["arn"], roles["role_name"], strict=True):
+            m = SSO_ROLE.match(str(name))
+            if m and m.group("name") == ps_name:
+                return str(arn)
+    partition = acct.partition if acct is not None else "aws"
+    return f"arn:{partition}:iam::{account_id}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_{ps_name}_{'0' * 16}"
 
 
 # -- resolving documents ------------------------------------------------------------------------------
@@ -154,8 +158,13 @@ def permission_set_access(ps: Mapping[str, Any], account_id: str, acct: AccountM
     identity = [lookup[a] for a in wanted] + ([ps["inline"]] if ps["inline"] else [])
     if not identity:
         return Access("none", reason=f"{ps['name']} has no policy")
+    boundary = lookup[boundary_arn] if boundary_arn else None
+    judged = _admin(ps, account_id, acct, org, [lookup[a] for a in wanted], boundary, boundary_arn)
+    if judged.error:
+        return Access("unknown", reason=f"whether {ps['name']} is administrator in {account_id} is unknown: "
+                                        f"{judged.error}")
     try:
-        level, methods = decide(identity, lookup[boundary_arn] if boundary_arn else None, _scp_levels(org, account_id))
+        level, methods = ("admin", ()) if judged.admin else decide(identity, boundary, _scp_levels(org, account_id))
     except PolicyError as exc:
         return Access("unknown", reason=f"a policy of {ps['name']} is malformed ({exc})")
     parts = [f"{len(wanted)} managed/referenced polic{'y' if len(wanted) == 1 else 'ies'}"]
@@ -163,7 +172,21 @@ def permission_set_access(ps: Mapping[str, Any], account_id: str, acct: AccountM
     parts += [f"boundary {boundary_arn.rsplit('/', 1)[-1]}"] if boundary_arn else []
     scps = _scp_levels(org, account_id)
     parts += [f"SCP chain of {len(scps)} level(s)"] if scps else ["no SCPs"]
+    unusual = scp_short(judged.scp) in ("protect it (guardrail)", "undecidable: counted admin", "do not cut")
+    parts += [f"SCPs: {scp_short(judged.scp)}"] if judged.admin and unusual else []
+    parts += ["not admin: the SCPs cut its IAM self-write"] if judged.cut_by.startswith("the SCP chain") else []
     return Access(level, methods, ", ".join(parts))
+
+
+def _admin(ps: Mapping[str, Any], account_id: str, acct: AccountModel | None, org: Any, managed: list[dict[str, Any]],
+           boundary: dict[str, Any] | None, boundary_arn: str | None) -> Judgement:
+    """The administrator question (:func:`iamkit.admins.documents_admin`) for the permission set's role here."""
+    named = [{"name": a.rsplit("/", 1)[-1], "document": d} for a, d in zip(
+        list(ps["managed_arns"]) + [_ref_arn(account_id, r) for r in ps["customer_refs"]], managed, strict=True)]
+    named += [{"name": f"inline policy of {ps['name']}", "document": ps["inline"]}] if ps["inline"] else []
+    bound = {"name": str(boundary_arn).rsplit("/", 1)[-1], "document": boundary} if boundary is not None else None
+    now = acct.now if acct is not None else org.now
+    return documents_admin(provisioned_role(ps["name"], account_id, acct), named, bound, org, now)
 
 
 def access_table(ic: IdentityCenter, accounts: Mapping[str, AccountModel], org: Any,

@@ -18,7 +18,7 @@ Modules:
 
 from iamkit.policy.actions import access_level, expand, is_known
 from iamkit.policy.document import PolicyDocument, PolicyError, Statement, parse_policies, parse_policy
-from iamkit.policy.evaluate import allows_full_admin_statement, effective_actions, is_admin_equivalent
+from iamkit.policy.evaluate import allows_full_admin_statement, effective_actions
 from iamkit.policy.privesc import EscalationPath, escalation_paths, escalation_paths_for
 from iamkit.policy.trust import TrustEntry, analyze_trust_policy, is_broad_wildcard
 
@@ -35,7 +35,6 @@ __all__ = [
     "escalation_paths",
     "escalation_paths_for",
     "expand",
-    "is_admin_equivalent",
     "is_broad_wildcard",
     "is_known",
     "parse_policies",

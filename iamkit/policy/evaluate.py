@@ -1,23 +1,11 @@
-"""Action sets of policies and admin-equivalence: what a set of documents grants, read statically.
+"""Action sets of policies: what a set of documents grants, read statically.
 
 Deciding a request (every policy type, conditions, the evaluation order) is the policy engine's job
 (:mod:`iamkit.policy.engine`, documented in docs/policy-evaluation.md); this module answers the
-catalog-wide questions the engine cannot answer one request at a time: which catalogued actions a
-set of documents allows (:func:`effective_actions`), and whether that is everything.
-
-Admin-equivalence (:func:`is_admin_equivalent`): the documents grant, through unconditional Allow
-statements that cover all resources (``Resource`` with a wildcard-only pattern such as ``*``, or
-any ``NotResource`` that does not itself exclude everything), every catalogued action except at
-most :data:`ADMIN_MAX_EXCLUDED_ACTIONS` (20), after removing what unconditional all-resource Denies
-take away; or every IAM "Permissions management" action (``iam:*`` and the like: full IAM write
-lets the principal grant itself anything). So ``Allow NotAction iam:ChangePassword``, ``Allow *``
-with a Deny on ``cloudtrail:StopLogging`` or on a whole small service (``aws-portal:*``, 9 actions)
-and ``Allow iam:*`` are admin, while ``PowerUserAccess`` (``NotAction iam:* organizations:*
-account:*``) is not. The threshold is a judgement: a handful of excluded actions is how guardrails
-look (deny closing the account, leaving the organization, stopping CloudTrail, billing) and leaves
-IAM writes, hence everything, reachable; excluding dozens of actions is a deliberate restriction
-that other checks should judge. Conditional Allows never make a principal admin; conditional
-Denies (such as "deny unless MFA") do not stop it.
+catalog-wide question the engine cannot answer one request at a time: which catalogued actions a
+set of documents allows (:func:`effective_actions`; IAM Identity Center's levels below "admin" and the
+escalation catalog use it). Who is an administrator is decided by the engine, in :mod:`iamkit.admins`
+(one notion for users, roles and permission sets).
 
 :func:`allows_full_admin_statement` is the narrower CIS test ("IAM policies that allow full
 ``*:*`` administrative privileges"): a statement with ``Effect: Allow``, ``Action: "*"`` (or
@@ -34,15 +22,10 @@ from iamkit.policy import actions as catalog
 from iamkit.policy.document import PolicyDocument, PolicyLike, Statement, parse_policies, parse_policy
 
 __all__ = [
-    "ADMIN_MAX_EXCLUDED_ACTIONS",
     "allows_full_admin_statement",
     "effective_actions",
-    "iam_permissions_management",
-    "is_admin_equivalent",
     "statement_actions",
 ]
-
-ADMIN_MAX_EXCLUDED_ACTIONS = 20
 
 Documents = PolicyLike | Iterable[PolicyLike] | None
 
@@ -116,28 +99,6 @@ def effective_actions(
             granted |= found
     denied = _denied_everywhere(docs)
     return frozenset(granted - denied) if denied else frozenset(granted)
-
-
-@functools.cache
-def iam_permissions_management() -> frozenset[str]:
-    """The catalogued ``iam:`` actions of access level "Permissions management" (attach/put/create
-    policies, passwords, keys ...): holding all of them on every resource, a principal can grant itself
-    any permission, so it is administrator-equivalent whatever else it holds."""
-    iam = catalog.actions_for_service("iam")
-    return frozenset(a for a in iam if catalog.access_level(a) == "Permissions management")
-
-
-def is_admin_equivalent(documents: Documents, *, max_excluded: int = ADMIN_MAX_EXCLUDED_ACTIONS) -> bool:
-    """True when the documents grant, unconditionally and on every resource, every catalogued action
-    but at most ``max_excluded``, or every IAM permissions-management action (full IAM write reaches
-    everything: :func:`iam_permissions_management`). Excluding one whole small service (a Deny of
-    ``aws-portal:*``) keeps an administrator an administrator: under-reporting is the worse error."""
-    docs = parse_policies(documents)
-    granted = effective_actions(docs, include_conditional=False, all_resources_only=True)
-    iam_write = iam_permissions_management()
-    if iam_write and iam_write <= granted:
-        return True
-    return len(catalog.all_actions() - granted) <= max_excluded
 
 
 def allows_full_admin_statement(document: PolicyLike) -> bool:

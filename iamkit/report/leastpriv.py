@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from iamkit.admins import admin_verdicts
+from iamkit.admins import admin_verdicts, scp_short
 from iamkit.authz import EvidenceIndex
 from iamkit.checks import guardrails, reach, unused
 from iamkit.checks.registry import CheckContext
@@ -67,7 +67,7 @@ def reach_graph(view: Any, title: str) -> go.Figure:
     ctx = _ctx(view)
     g, t = reach.graph(ctx), reach.reach_table(ctx)
     fig = go.Figure()
-    admin = set(t.loc[t["admin"], "role_arn"]) | reach.admin_roles(view.model)
+    admin = set(t.loc[t["admin"], "role_arn"]) | reach.admin_roles(view.model, view.org)
     edges: list[tuple[str, str, str]] = [(who, arn, scope) for who, arn, scope
                                          in zip(t["principal"], t["role_arn"], t["scope"], strict=True)]
     for arn in sorted(a for a in g.reached if a in admin or a in set(t["role_arn"])):
@@ -171,12 +171,13 @@ def admins_frame(view: Any) -> pd.DataFrame:
     """The account's effective administrators (the evaluator's: :mod:`iamkit.admins`, as the checks decide
     them) and the principals whose admin-looking Allows are cut: principal, type, admin, how ("direct" /
     "group <name>"), granted_by (the policies whose statements allow the IAM writes), boundary (considered in
-    every decision), cut_by (the Deny or boundary that takes admin away), error (undecidable: why)."""
-    verdicts = admin_verdicts(EvidenceIndex([view.bundle], None), view.model.account_id)
+    every decision), cut_by (the Deny, boundary or SCP that takes admin away), error (undecidable: why), scp (what
+    the account's SCP chain did, in short: "not in evidence", "do not apply", "leave its self-write", "cut" ...)."""
+    verdicts = admin_verdicts(EvidenceIndex([view.bundle], view.org), view.model.account_id)
     rows = [{"principal": v.name, "type": v.type, "admin": v.admin, "how": v.how or "",
              "granted_by": ", ".join(v.grants), "boundary": v.boundary or "", "cut_by": v.cut_by, "error": v.error,
-             "arn": v.arn} for v in verdicts.values() if v.admin or v.cut_by or v.error]
-    cols = ["principal", "type", "admin", "how", "granted_by", "boundary", "cut_by", "error", "arn"]
+             "scp": scp_short(v.scp), "arn": v.arn} for v in verdicts.values() if v.admin or v.cut_by or v.error]
+    cols = ["principal", "type", "admin", "how", "granted_by", "boundary", "cut_by", "error", "scp", "arn"]
     return pd.DataFrame(rows, columns=cols).sort_values(["admin", "type", "principal"], ascending=[False, True, True],
                                                          ignore_index=True)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -155,3 +156,39 @@ def write_org_bundle(tmp_path: Path, scps: bool = True, guard: bool = True) -> P
     }
     return write_bundle(tmp_path / "org" / "organization", files, account_id="123456789012", scope="organization",
                         extra={"organization_id": "o-abc123", "management_account_id": "123456789012"})
+
+
+SCP_MGMT = "123456789012"
+SCP_LEVELS = ("r-root", "ou-work", "ou-prod", ACCT)
+
+
+def scp_org_bundle(tmp_path: Path, scps: dict[str, tuple[dict | str, list[str]]], *, full_on=SCP_LEVELS,  # noqa: ANN001
+                   drop: tuple[str, ...] = ()) -> Path:
+    """Organization r-root > ou-work (Workloads) > ou-prod (Prod) > ACCT; SCP_MGMT under the root.
+    ``scps``: name -> (document, target ids). FullAWSAccess sits on ``full_on`` (and SCP_MGMT). ``drop``:
+    organization files left out (as a denied collector leaves them)."""
+    full = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    pols = [{"PolicySummary": {"Id": "p-FullAWSAccess", "Name": "FullAWSAccess", "Type": "SERVICE_CONTROL_POLICY",
+                               "AwsManaged": True}, "Content": json.dumps(full)}]
+    targets = {"p-FullAWSAccess": [{"TargetId": t, "Type": "X"} for t in [*full_on, SCP_MGMT]]}
+    for i, (name, (doc, where)) in enumerate(scps.items()):
+        pid = f"p-{i:08d}"
+        pols.append({"PolicySummary": {"Id": pid, "Name": name, "Type": "SERVICE_CONTROL_POLICY", "AwsManaged": False},
+                     "Content": doc if isinstance(doc, str) else json.dumps(doc)})
+        targets[pid] = [{"TargetId": t, "Type": "X"} for t in where]
+    files = {
+        "organizations/organization.json": {"Organization": {"Id": "o-abc123", "MasterAccountId": SCP_MGMT}},
+        "organizations/roots.json": {"Roots": [{"Id": "r-root", "Name": "Root", "PolicyTypes": [
+            {"Type": "SERVICE_CONTROL_POLICY", "Status": "ENABLED"}]}]},
+        "organizations/ous.json": [{"Id": "ou-prod", "Name": "Prod", "ParentId": "ou-work"},
+                                   {"Id": "ou-work", "Name": "Workloads", "ParentId": "r-root"}],
+        "organizations/accounts.json": {"Accounts": [
+            {"Id": SCP_MGMT, "Name": "mgmt", "Status": "ACTIVE", "ParentId": "r-root"},
+            {"Id": ACCT, "Name": "prod", "Status": "ACTIVE", "ParentId": "ou-prod"}]},
+        "organizations/policies.json": pols,
+        "organizations/targets.json": targets,
+    }
+    for rel in drop:
+        files.pop(rel)
+    return write_bundle(tmp_path / "org" / "organization", files, account_id=SCP_MGMT, scope="organization",
+                        extra={"organization_id": "o-abc123", "management_account_id": SCP_MGMT})

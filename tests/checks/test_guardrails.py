@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from iamkit.checks.guardrails import catalog
 from iamkit.findings import Status
-from tests.checks.helpers import ACCT, run, write_bundle
+from tests.checks.helpers import ACCT, run, scp_org_bundle
 
 MGMT = "123456789012"
 OTHER = "444455556666"
@@ -26,28 +24,7 @@ def deny(sid: str, action, condition=None, *, not_action=False, resource="*") ->
 def org_bundle(tmp_path, scps: dict[str, tuple[dict | str, list[str]]], *, full_on=tuple(LEVELS)):  # noqa: ANN001
     """Organization r-root > ou-work (Workloads) > ou-prod (Prod) > ACCT; MGMT under the root.
     ``scps``: name -> (document, target ids). FullAWSAccess sits on ``full_on`` (and MGMT)."""
-    pols = [{"PolicySummary": {"Id": "p-FullAWSAccess", "Name": "FullAWSAccess", "Type": "SERVICE_CONTROL_POLICY",
-                               "AwsManaged": True}, "Content": json.dumps(FULL)}]
-    targets = {"p-FullAWSAccess": [{"TargetId": t, "Type": "X"} for t in [*full_on, MGMT]]}
-    for i, (name, (doc, where)) in enumerate(scps.items()):
-        pid = f"p-{i:08d}"
-        pols.append({"PolicySummary": {"Id": pid, "Name": name, "Type": "SERVICE_CONTROL_POLICY", "AwsManaged": False},
-                     "Content": doc if isinstance(doc, str) else json.dumps(doc)})
-        targets[pid] = [{"TargetId": t, "Type": "X"} for t in where]
-    files = {
-        "organizations/organization.json": {"Organization": {"Id": "o-abc123", "MasterAccountId": MGMT}},
-        "organizations/roots.json": {"Roots": [{"Id": "r-root", "Name": "Root", "PolicyTypes": [
-            {"Type": "SERVICE_CONTROL_POLICY", "Status": "ENABLED"}]}]},
-        "organizations/ous.json": [{"Id": "ou-prod", "Name": "Prod", "ParentId": "ou-work"},
-                                   {"Id": "ou-work", "Name": "Workloads", "ParentId": "r-root"}],
-        "organizations/accounts.json": {"Accounts": [
-            {"Id": MGMT, "Name": "mgmt", "Status": "ACTIVE", "ParentId": "r-root"},
-            {"Id": ACCT, "Name": "prod", "Status": "ACTIVE", "ParentId": "ou-prod"}]},
-        "organizations/policies.json": pols,
-        "organizations/targets.json": targets,
-    }
-    return write_bundle(tmp_path / "org" / "organization", files, account_id=MGMT, scope="organization",
-                        extra={"organization_id": "o-abc123", "management_account_id": MGMT})
+    return scp_org_bundle(tmp_path, scps, full_on=full_on)
 
 
 def guardrails(tmp_path, scps, account_id=ACCT, settings=None, **kw):  # noqa: ANN001, ANN201

@@ -426,7 +426,7 @@ def test_identity_center_matrix_in_index_and_cross_account_report(demo_run):
 
 def test_identity_center_roles_agree_with_iam_side(demo_run):
     """Every AWSReservedSSO_ role is linked to its permission set, and the IAM-side admin verdict of the role
-    agrees with the Identity Center verdict of the permission set in that account."""
+    agrees with the Identity Center verdict of the permission set in that account (one notion, SCPs included)."""
     from iamkit.checks import org_model
     from iamkit.checks.privilege import principal_admin
     from iamkit.evidence import load_bundles
@@ -443,7 +443,7 @@ def test_identity_center_roles_agree_with_iam_side(demo_run):
     for account_id, acct in models.items():
         roles = sso_roles(acct, ic)
         assert roles["permission_set_arn"].notna().all() and roles["assigned"].all(), account_id
-        admin = principal_admin(acct).set_index("principal_arn")["is_admin"]
+        admin = principal_admin(acct, org).set_index("principal_arn")["is_admin"]
         for role_arn, ps_arn in zip(roles["role_arn"], roles["permission_set_arn"], strict=True):
             assert bool(admin[role_arn]) == (access[(account_id, ps_arn)] == "admin"), (account_id, role_arn)
             checked += 1

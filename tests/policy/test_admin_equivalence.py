@@ -1,52 +1,62 @@
-"""Admin-equivalence (issue 11): do not under-report administrators."""
+"""One policy document judged on its own by the administrator notion (iamkit.admins.policy_grants_admin, used by
+iam.policy.full_admin_attached): its holder is administrator when every IAM write that lets it grant itself
+anything (ADMIN_PROBES) is allowed on ``*``, by evaluation, so NotAction forms count as AWS matches them. A
+condition counts as holding (the policy *can* grant it). This replaced the static "at most 20 excluded actions"
+test (is_admin_equivalent): one notion of administrator in the product."""
 
-from iamkit.policy import actions
-from iamkit.policy.evaluate import ADMIN_MAX_EXCLUDED_ACTIONS, iam_permissions_management, is_admin_equivalent
+from iamkit.admins import policy_grants_admin
+from iamkit.policy.escalation import ADMIN_PROBES
 
-ADMIN = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+ACCT = "111122223333"
 
 
 def doc(*statements):
     return {"Version": "2012-10-17", "Statement": list(statements)}
 
 
-def deny(action):
-    return {"Effect": "Deny", "Action": action, "Resource": "*"}
+def deny(action, resource="*", **extra):
+    return {"Effect": "Deny", "Action": action, "Resource": resource, **extra}
 
 
-def allow(action, **extra):
-    return {"Effect": "Allow", "Action": action, "Resource": "*", **extra}
+def allow(action="*", resource="*", **extra):
+    return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
 
 
-def test_admin_with_one_whole_small_service_denied_is_still_admin():
-    assert len(actions.expand("aws-portal:*")) <= ADMIN_MAX_EXCLUDED_ACTIONS
-    assert is_admin_equivalent([ADMIN, doc(deny("aws-portal:*"))])
+def admin(*statements) -> bool:
+    return policy_grants_admin(doc(*statements), ACCT)
 
 
-def test_threshold_boundary_of_excluded_actions():
-    # one IAM permissions-management action denied, so full IAM write does not decide this test
-    others = sorted(a for a in actions.all_actions() if not a.startswith("iam:"))
-    at_limit = [sorted(iam_permissions_management())[0], *others[: ADMIN_MAX_EXCLUDED_ACTIONS - 1]]
-    over = [*at_limit, others[ADMIN_MAX_EXCLUDED_ACTIONS]]
-    assert len(set(at_limit)) == ADMIN_MAX_EXCLUDED_ACTIONS and len(set(over)) == ADMIN_MAX_EXCLUDED_ACTIONS + 1
-    assert is_admin_equivalent([ADMIN, doc(deny(at_limit))])
-    assert not is_admin_equivalent([ADMIN, doc(deny(over))])
+def test_plain_admin_and_wildcard_forms():
+    assert admin(allow()) and admin(allow("*:*")) and admin(allow("*", ["*"]))
+    assert admin({"Effect": "Allow", "NotAction": "iam:ChangePassword", "Resource": "*"})  # the NotAction trick
 
 
-def test_full_iam_write_is_admin_equivalent():
-    assert is_admin_equivalent(doc(allow("iam:*")))
-    assert is_admin_equivalent(doc(allow(sorted(iam_permissions_management()))))
+def test_a_deny_outside_the_iam_writes_keeps_admin_one_inside_cuts_it():
+    assert admin(allow(), deny("aws-portal:*"))  # a whole small service
+    assert admin(allow(), deny(["cloudtrail:StopLogging", "organizations:LeaveOrganization"]))
+    for probe in ADMIN_PROBES:  # limit: each IAM write is needed
+        assert not admin(allow(), deny(probe)), probe
+    assert not admin(allow(), deny("iam:*"))
+    assert admin(allow(), deny("s3:*", "arn:aws:s3:::secret/*"))  # a Deny on specific resources
+    assert admin(allow(), deny("*", Condition={"Bool": {"aws:SecureTransport": "false"}}))  # does not apply
 
 
-def test_partial_or_conditional_iam_write_is_not_admin_by_this_rule():
-    missing_one = sorted(iam_permissions_management())[1:]
-    assert not is_admin_equivalent(doc(allow(missing_one)))
-    assert not is_admin_equivalent(doc(allow("iam:*", Condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}})))
-    assert not is_admin_equivalent(doc({"Effect": "Allow", "Action": "iam:*", "Resource": "arn:aws:iam::*:user/x"}))
-    assert not is_admin_equivalent(doc(allow("iam:Get*")))
-    assert not is_admin_equivalent([doc(allow("iam:*")), doc(deny("iam:PutUserPolicy"))])
+def test_full_iam_write_is_admin_one_write_short_is_not():
+    assert admin(allow("iam:*"))
+    assert admin(allow(list(ADMIN_PROBES)))  # limit
+    assert not admin(allow(list(ADMIN_PROBES[1:])))  # limit - 1
+    assert not admin(allow("iam:Get*"))
+    assert not admin(allow("iam:*", "arn:aws:iam::*:user/x"))
 
 
-def test_power_user_is_not_admin():
-    assert not is_admin_equivalent(doc({"Effect": "Allow", "NotAction": ["iam:*", "organizations:*", "account:*"],
-                                        "Resource": "*"}))
+def test_power_user_and_excluded_iam_writes_are_not_admin():
+    assert not admin({"Effect": "Allow", "NotAction": ["iam:*", "organizations:*", "account:*"], "Resource": "*"})
+    assert not admin({"Effect": "Allow", "NotAction": ["iam:Create*", "iam:Attach*", "iam:Put*"], "Resource": "*"})
+    assert not admin({"Effect": "Allow", "Action": "*", "NotResource": "*"})
+    assert admin({"Effect": "Allow", "Action": "*", "NotResource": "arn:aws:s3:::x"})
+
+
+def test_a_condition_the_evidence_cannot_decide_counts_as_holding_a_false_one_does_not():
+    assert admin(allow("iam:*", Condition={"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}))
+    # aws:MultiFactorAuthPresent is absent from the request the evidence describes: the condition is false
+    assert not admin(allow("iam:*", Condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}}))

@@ -160,7 +160,7 @@ def test_an_scp_on_an_admin_probe_leaves_an_administrator_an_administrator(tmp_p
 
 
 def test_role_chains_per_principal_when_an_scp_condition_tells_principals_apart(tmp_path):
-    """Principals with the same policies are asked once per role (iamkit.principals._classes), but only while
+    """Principals with the same policies are asked once per role (iamkit.become._classes), but only while
     nothing tells them apart: an SCP denying sts:AssumeRole to principals tagged team=blocked (and one denying
     the root user by aws:PrincipalArn, as guardrails do) must cut the chain of the tagged user alone, whichever
     of them is asked first."""

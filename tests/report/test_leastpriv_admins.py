@@ -55,6 +55,7 @@ def test_admins_frame_says_who_and_why(view):
     assert "boundary" in df.loc["cap", "cut_by"]
     assert "rea" not in df.index and "pat" not in df.index  # neither admin nor admin-looking: not listed
     assert list(df["admin"]) == sorted(df["admin"], reverse=True)  # administrators first
+    assert df.loc["ann", "scp"] == "not in evidence"  # no organization bundle: the SCPs are unknown, said so
 
 
 def test_escalation_frame_and_graph(view):
