@@ -78,6 +78,11 @@ def _regions(run_dir: Path, run: dict[str, Any]) -> list[str]:
     return sorted(found)
 
 
+#: failing findings laid out as the index opens; the rest wait in a <template> for the table script (measured at
+#: 500 accounts, 9,257 failing findings: the index opened in Chromium in 5.8 s with every row in the table, 2.4 s so)
+INLINE_ROWS = 500
+
+
 def _failing_rows(fails: Sequence[Finding], ids: dict[Any, str], reports: set[str],
                   names: dict[str, str]) -> list[dict[str, Any]]:
     rows = []
@@ -131,7 +136,7 @@ def write_index(run_dir: Path, run: dict[str, Any], findings: Sequence[Finding],
         total_accounts=facts.active or len(run["accounts"]), regions=_regions(run_dir, run),
         failed=[a for a in run["accounts"] if a["status"] == "failed"], totals=totals, n_fail=len(fails),
         overall=rating(findings), issues=issue_counts(issues(findings, names)),
-        failing=_failing_rows(fails, ids, reports, names), exports=exports,
+        failing=_failing_rows(fails, ids, reports, names), inline_rows=INLINE_ROWS, exports=exports,
         css=Markup((TEMPLATES / "report.css").read_text()), js=Markup((TEMPLATES / "report.js").read_text()),
         areas=[(ar, AREA_TITLES[ar]) for ar in AREAS], heat=heat,
         trust=external_trust(findings), root_checks=list(ROOT_CHECKS.values()),

@@ -7,6 +7,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from iamkit.evidence import ORGANIZATION, Bundle, BundleWriter
 from iamkit.findings import Severity, Status, write_json
 from iamkit.integrity import SUMS, verify, write_sums
@@ -98,3 +100,55 @@ def test_section_tables_are_deliverables_in_sha256sums(tmp_path, make_bundle):
     assert f"accounts/{ACCT}/tables/guardrails.csv" in (run / SUMS).read_text()
     (tables / "guardrails.csv").write_text("guardrail,status,why\nx,FAIL,edited\n")
     assert f"changed: accounts/{ACCT}/tables/guardrails.csv" in verify(run)
+
+
+def _many_failing(tmp_path, n: int, monkeypatch, inline: int):
+    from iamkit.report import index
+
+    monkeypatch.setattr(index, "INLINE_ROWS", inline)
+    fails = [finding("iam.user.console_mfa", area="mfa", severity=Severity.medium,
+                     resource=f"arn:aws:iam::{ACCT}:user/u{i:03d}") for i in range(n)]
+    run = {"run_id": "r1", "title": "T", "complete": True, "finished_at": "2026-12-01T00:00:00Z",
+           "accounts": [{"account_id": ACCT, "name": "prod", "status": "ok"}]}
+    return write_index(tmp_path, run, fails)
+
+
+def test_a_long_failing_table_lays_out_the_worst_rows_and_keeps_the_rest_in_a_template(tmp_path, monkeypatch):
+    page = _many_failing(tmp_path, 12, monkeypatch, inline=5).read_text()
+    table, rest = page.split('id="failing"', 1)[1].split("</table>", 1)
+    template = rest.split('<template id="failing-more">', 1)[1].split("</template>", 1)[0]
+    assert 'data-more="failing-more"' in page.split('id="failing"', 1)[1].split(">", 1)[0]
+    assert table.count("<tr>") == 1 + 5 and template.count("<tr>") == 7  # header + the 5 worst; the other 7
+    assert "the 5 worst of the 12 failing findings" in page
+    short = _many_failing(tmp_path, 5, monkeypatch, inline=5).read_text()
+    assert "<template id" not in short and "data-more=" not in short  # at or under the limit: one plain table
+
+
+@pytest.mark.slow
+def test_the_table_script_pages_through_every_failing_row(tmp_path, monkeypatch):
+    from iamkit.report import browser
+
+    if browser.chromium() is None:
+        pytest.skip("no system Chromium")
+    pytest.importorskip("playwright")
+    import asyncio
+
+    from playwright.async_api import async_playwright
+
+    path = _many_failing(tmp_path, 120, monkeypatch, inline=30)
+
+    async def look() -> tuple[int, int, str, str]:
+        async with async_playwright() as pw:
+            b = await pw.chromium.launch(executable_path=browser.chromium(), args=browser.LAUNCH_ARGS)
+            page = await b.new_page()
+            await page.goto(path.resolve().as_uri(), wait_until="load")
+            rows = await page.evaluate("document.querySelectorAll('#failing tbody tr').length")
+            shown = await page.evaluate("Array.from(document.querySelectorAll('#failing tbody tr'))"
+                                        ".filter(r => r.style.display !== 'none').length")
+            pager = await page.evaluate("document.querySelector('.iamkit-pager span').textContent")
+            note = await page.evaluate("getComputedStyle(document.querySelector('.iamkit-more-note')).display")
+            await b.close()
+            return rows, shown, pager, note
+
+    rows, shown, pager, note = asyncio.run(look())
+    assert rows == 120 and shown == 50 and pager == "120 of 120 rows, page 1 of 3" and note == "none"

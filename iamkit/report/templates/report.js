@@ -1,11 +1,19 @@
 // iamkit report: sortable, searchable and paged tables (progressive enhancement; every table is complete
-// in the HTML, so printing and reading without JavaScript lose nothing). A table with data-page-size shows
+// in the HTML, so printing and reading without JavaScript lose nothing; the index's failing findings beyond the
+// first 500 sit in a <template> the script moves in, and a note says where all are). A table with data-page-size shows
 // that many matching rows at a time, so an index of 500 accounts stays usable.
 (function () {
   function cellText(row, i) { return (row.cells[i] && row.cells[i].innerText || "").trim(); }
   document.querySelectorAll("table.iamkit-table").forEach(function (table) {
     var body = table.tBodies[0];
     if (!body) return;
+    // rows kept in a <template> (a long index table): moved in hidden, so they are never laid out until shown
+    var more = table.dataset.more && document.getElementById(table.dataset.more);
+    if (more) {
+      Array.from(more.content.querySelectorAll("tr")).forEach(function (r) { r.style.display = "none"; body.appendChild(r); });
+      var note = table.parentNode.querySelector(".iamkit-more-note");
+      if (note) note.style.display = "none";
+    }
     var size = parseInt(table.dataset.pageSize || "0", 10), page = 0, query = "";
     var pager = null;
     function matching() {
