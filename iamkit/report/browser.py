@@ -202,6 +202,10 @@ class Printer:
         except Exception:  # the browser or the page's renderer died under us: once more, on a new page
             await self._print(html_path, pdf_path, timeout)
 
+    def warm(self, timeout: float = 60) -> None:
+        """Launch the browser now (ahead of the first report: :func:`iamkit.report.render.warm_up`)."""
+        asyncio.run_coroutine_threadsafe(self._browser(), self.loop).result(timeout=timeout)
+
     def print_pdf(self, html_path: Path, pdf_path: Path, *, timeout: float = 180) -> Path:
         tmp = pdf_path.with_name(f".{pdf_path.name}.tmp")
         fut: Future[None] = asyncio.run_coroutine_threadsafe(self._print_retrying(html_path, tmp, timeout),

@@ -70,13 +70,23 @@ class ForkServer:
                               "set IAMKIT_KERNELS=fresh to start every kernel cold")
         return proc
 
+    def _ensure(self) -> subprocess.Popen[str]:
+        """The running zygote, started if needed (call with the lock held)."""
+        if self.proc is None or self.proc.poll() is not None:
+            self.proc = self._start()
+            atexit.register(self.close)
+        return self.proc
+
+    def warm(self) -> None:
+        """Start the zygote now (ahead of the first notebook: :func:`iamkit.report.render.warm_up`)."""
+        with self.lock:
+            self._ensure()
+
     def spawn(self, connection_file: str, cwd: str, log_path: str, args: tuple[str, ...] = ()) -> int:
         """A new kernel process on ``connection_file``; returns its pid."""
         with self.lock:
-            if self.proc is None or self.proc.poll() is not None:
-                self.proc = self._start()
-                atexit.register(self.close)
-            assert self.proc.stdin is not None and self.proc.stdout is not None
+            self._ensure()
+            assert self.proc is not None and self.proc.stdin is not None and self.proc.stdout is not None
             self.proc.stdin.write(json.dumps({"connection_file": connection_file, "cwd": cwd,
                                               "log": log_path, "args": list(args)}) + "\n")
             self.proc.stdin.flush()

@@ -125,6 +125,20 @@ def _assets() -> dict[str, str]:
     }
 
 
+def warm_up(pdf: bool) -> bool:
+    """Start this process's kernel fork server and, for PDFs, its browser, so that the first report does not
+    wait for them: the runner calls it while it collects and assesses (in a thread, and on every Dask worker).
+    False when one could not start: nothing is lost, the first report starts it again and says why it cannot."""
+    try:
+        if kernels.enabled():
+            kernels.SERVER.warm()
+        if pdf:
+            browser.printer().warm()
+    except (RenderError, OSError, TimeoutError):
+        return False
+    return True
+
+
 def to_html(nb: Any) -> str:
     exporter = ReportExporter(template_name="iamkit", extra_template_basedirs=[str(TEMPLATES)],
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)

@@ -79,8 +79,13 @@ def run(opts: RunOptions, progress: Progress | Monitor = lambda _msg: None) -> R
     todo = _record(state, targets, previous)
     write_index(state.run_dir, state.save(), [])  # the index says "in progress" until the run finishes
     write_resolved_parameters(opts.settings, state.run_dir)
-    stages.collect(state, session, todo, previous)
-    stages.assess(state, org_bundle)
+    stages.warm_up(state)
+    try:
+        stages.collect(state, session, todo, previous)
+        stages.assess(state, org_bundle)
+    except BaseException:
+        stages.cool_down(state)
+        raise
     stages.render(state)
     return stages.finalize(state)
 

@@ -111,6 +111,7 @@ class RunState:
     assessment: Assessment | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     logs: dict[str, IO[str]] = field(default_factory=dict)  # each running account's log.txt
+    client: Any = None  # the Dask client, opened early by stages.warm_up
 
     @property
     def run_dir(self) -> Path:

@@ -141,3 +141,24 @@ def test_a_report_without_contents_is_printed_once_and_tagged(tmp_path, fresh):
     pdf = browser.print_pdf(page(tmp_path, 1), tmp_path / "r1.pdf")
     assert "/StructTreeRoot" in PdfReader(pdf).trailer["/Root"]
     assert browser.shutdown()["toc_prints"] == 0
+
+
+def test_warm_up_starts_the_browser_and_fork_server_before_the_first_report(tmp_path, fresh, monkeypatch):
+    from iamkit.report import kernels, render
+
+    monkeypatch.setenv("IAMKIT_KERNELS", "fork")
+    assert render.warm_up(pdf=True)
+    assert chromiums() and kernels.SERVER.proc is not None and kernels.SERVER.proc.poll() is None
+    browser.print_pdf(page(tmp_path, 1), tmp_path / "r1.pdf")
+    assert browser.shutdown()["launches"] == 1  # the first report used the browser the warm-up launched
+    kernels.SERVER.close()
+
+
+def test_warm_up_without_chromium_loses_nothing(fresh, monkeypatch):
+    from iamkit.report import render
+
+    monkeypatch.setenv("IAMKIT_KERNELS", "fresh")
+    monkeypatch.setattr(browser, "chromium", lambda: None)
+    assert render.warm_up(pdf=True) is False  # the first PDF then says "Chromium not found"
+    with pytest.raises(browser.RenderError, match="Chromium not found"):
+        browser.printer()
