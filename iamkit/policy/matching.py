@@ -124,22 +124,35 @@ class ActionMatcher:
         return self._hit(action_lower) != self.negated
 
 
+def covers_every_arn(pattern: str) -> bool:
+    """``*``, ``arn:*``, ``arn:*:*...``, ``arn:aws:*`` (any partition): a pattern that matches every resource,
+    hence the request resource ``*`` ("any resource", as the IAM policy simulator and iamkit's probes use it).
+    A pattern naming a service or an account (``arn:aws:iam::*``) does not."""
+    rest = pattern
+    if rest.startswith("arn:"):
+        head, sep, tail = rest[4:].partition(":")
+        rest = tail if (sep and re.fullmatch(r"aws[a-z-]*", head)) else rest[4:]
+    return "*" in rest and set(rest) <= {"*", ":"}
+
+
 class ResourceMatcher:
     """``Resource`` or ``NotResource`` patterns. :meth:`match` answers True, False or None (unresolved).
     Literal ARNs are compared as strings; wildcard patterns are compiled (and cached) on first use."""
 
-    __slots__ = ("_all", "_exact", "_variable", "_wild", "negated", "patterns")
+    __slots__ = ("_all", "_any", "_exact", "_variable", "_wild", "negated", "patterns")
 
     def __init__(self, patterns: tuple[str, ...], negated: bool) -> None:
         self.negated = negated
         self.patterns = patterns
         self._all = "*" in patterns
+        #: the request resource "*" (any resource) is matched by these only: "*" or a pattern covering every ARN
+        self._any = any(covers_every_arn(p) for p in patterns)
         self._exact = frozenset(p for p in patterns if "*" not in p and "?" not in p and "${" not in p)
         self._wild = tuple(p for p in patterns if ("*" in p or "?" in p) and "${" not in p and p != "*")
         self._variable = tuple(p for p in patterns if "${" in p)
 
     def _hit(self, resource: str, lookup: Lookup) -> bool | None:
-        if self._all or resource in self._exact:
+        if self._all or resource in self._exact or (resource == "*" and self._any):
             return True
         for pattern in self._wild:
             if glob_arn(pattern).fullmatch(resource) is not None:

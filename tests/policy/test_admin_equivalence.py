@@ -60,3 +60,24 @@ def test_a_condition_the_evidence_cannot_decide_counts_as_holding_a_false_one_do
     assert admin(allow("iam:*", Condition={"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}))
     # aws:MultiFactorAuthPresent is absent from the request the evidence describes: the condition is false
     assert not admin(allow("iam:*", Condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}}))
+
+
+def test_a_resource_pattern_covering_every_arn_is_every_resource():
+    """``arn:*`` matches every ARN, so ``Allow * on arn:*`` makes its holder administrator; a pattern naming a
+    service, an account or a resource type does not cover every resource."""
+    assert admin(allow("*", "arn:*")) and admin(allow("*", "arn:aws:*")) and admin(allow("*", "arn:*:*:*:*:*"))
+    assert admin(allow("*", "arn:aws-us-gov:*"))
+    assert not admin(allow("*", "arn:aws:iam::*"))  # every IAM resource, not every resource: judged elsewhere
+    assert not admin(allow("*", f"arn:aws:iam::{ACCT}:*"))
+    assert not admin(allow("*", "arn:aws:s3:::*"))
+    assert not admin(allow("*", "arn:*"), deny("iam:*", "arn:*"))  # the same form in a Deny takes it away
+    assert admin({"Effect": "Allow", "Action": "*", "NotResource": "arn:aws:s3:::secret"})
+
+
+def test_which_patterns_cover_every_arn():
+    from iamkit.policy.matching import covers_every_arn
+
+    yes = ["*", "arn:*", "arn:*:*", "arn:*:*:*:*:*", "arn:aws:*", "arn:aws-cn:*:*", "**"]
+    no = ["arn:aws:iam::*", "arn:aws:s3:::*", "arn:aws", "arn:", "arn:aws:iam::111122223333:*", "arn:?*", "?"]
+    assert [p for p in yes if not covers_every_arn(p)] == []
+    assert [p for p in no if covers_every_arn(p)] == []
