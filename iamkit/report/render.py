@@ -125,18 +125,19 @@ def _assets() -> dict[str, str]:
     }
 
 
-def warm_up(pdf: bool) -> bool:
+def warm_up(pdf: bool) -> str | None:
     """Start this process's kernel fork server and, for PDFs, its browser, so that the first report does not
     wait for them: the runner calls it while it collects and assesses (in a thread, and on every Dask worker).
-    False when one could not start: nothing is lost, the first report starts it again and says why it cannot."""
+    Returns why one could not start (the runner writes it to the run's log), None when both started. Nothing is
+    lost either way: the first report starts what is missing again and fails with the reason if it still cannot."""
     try:
         if kernels.enabled():
             kernels.SERVER.warm()
         if pdf:
             browser.printer().warm()
-    except (RenderError, OSError, TimeoutError):
-        return False
-    return True
+    except (RenderError, OSError, TimeoutError) as exc:
+        return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return None
 
 
 def to_html(nb: Any) -> str:

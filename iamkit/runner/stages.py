@@ -92,7 +92,7 @@ def assess(state: RunState, org_bundle: Bundle | None) -> None:
 def _save_reach_graph(state: RunState, every: list[Bundle]) -> None:
     """The organization-wide reach graph, built once here, for notebook 03 of every account
     (:func:`iamkit.checks.reach.save_graph`). When it cannot be built (evidence the assessment already reported
-    as ERROR), nothing is saved: each notebook builds it and shows why it could not."""
+    as ERROR), nothing is saved and the run's log says why: each notebook builds it and shows why it could not."""
     assert state.assessment is not None
     if state.assessment.org is None or not every:
         return
@@ -100,8 +100,9 @@ def _save_reach_graph(state: RunState, every: list[Bundle]) -> None:
                        org=state.assessment.org)
     try:
         reach.save_graph(ctx, state.run_dir / "accounts" / reach.GRAPH_FILE)
-    except IamkitError:
-        return
+    except IamkitError as exc:
+        state.emit(event="message", message=f"reach graph not saved for the notebooks ({str(exc).splitlines()[0]}); "
+                                            "notebook 03 of each account builds it and shows why it cannot")
 
 
 def dask_client(address: str, timeout: str = "30s") -> Any:
@@ -145,28 +146,41 @@ def _render_one(state: RunState, bundle: Bundle, client: Any = None) -> None:
 
 def warm_up(state: RunState) -> None:
     """Start the report machinery (kernel fork server, browser) while the run collects and assesses: here in a
-    thread, or on every worker of the Dask cluster (each worker process has its own), without waiting. Measured
-    with Dask: each worker spent its first ~5 s starting them, after collection, while the other waited."""
+    thread, or on every worker of the Dask cluster (each worker process has its own). Measured with Dask: each
+    worker spent its first ~5 s starting them, after collection, while the other waited. :func:`render` (or
+    :func:`cool_down`) waits for the thread; what could not start is written to the run's log."""
     if not state.opts.reports:
         return
     if state.opts.dask:
         state.client = dask_client(state.opts.dask)
-        target, args = _warm_up_workers, (state.client, state.opts.pdf)
+    state.warming = threading.Thread(target=_warm_up, args=(state, state.client), name="iamkit-warm-up", daemon=True)
+    state.warming.start()
+
+
+def _warm_up(state: RunState, client: Any) -> None:
+    if client is None:
+        why = warm_up_renderer(state.opts.pdf)
+        whys = [why] if why else []
     else:
-        target, args = warm_up_renderer, (state.opts.pdf,)
-    threading.Thread(target=target, args=args, name="iamkit-warm-up", daemon=True).start()
+        try:
+            whys = [w for w in client.run(warm_up_renderer, state.opts.pdf).values() if w]  # every worker process
+        except Exception as exc:  # noqa: BLE001 — any failure of the cluster call: logged, the renders say the rest
+            whys = [f"{type(exc).__name__}: {exc}".splitlines()[0]]
+    for why in dict.fromkeys(whys):
+        state.emit(event="message", message=f"reports: could not start ahead of the first report ({why}); "
+                                            "the first report tries again")
 
 
-def _warm_up_workers(client: Any, pdf: bool) -> None:
-    try:
-        client.run(warm_up_renderer, pdf)  # every worker, each in its own process
-    except Exception:  # noqa: BLE001 — a head start only: the renders that follow start what is missing or say why not
-        return
+def _warmed(state: RunState) -> None:
+    if state.warming is not None:
+        state.warming.join()
+        state.warming = None
 
 
 def cool_down(state: RunState) -> None:
     """Undo :func:`warm_up` when the run stops before its reports: the Dask client, the browser and the fork
     server of this process."""
+    _warmed(state)
     if state.client is not None:
         state.client.close()
         state.client = None
@@ -180,6 +194,7 @@ def render(state: RunState) -> None:
         for aid in sorted(state.bundles):
             finish_account(state, aid)
         return
+    _warmed(state)
     client = state.client or (dask_client(state.opts.dask) if state.opts.dask else None)
     state.client = None
     # with Dask the cluster decides the parallelism; local threads only wait for its results

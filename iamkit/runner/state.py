@@ -112,6 +112,7 @@ class RunState:
     lock: threading.Lock = field(default_factory=threading.Lock)
     logs: dict[str, IO[str]] = field(default_factory=dict)  # each running account's log.txt
     client: Any = None  # the Dask client, opened early by stages.warm_up
+    warming: threading.Thread | None = None  # stages.warm_up's thread, joined before the reports
 
     @property
     def run_dir(self) -> Path:
